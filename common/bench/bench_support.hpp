@@ -1,0 +1,112 @@
+// Shared scaffolding for every stage's Google Benchmark suite: the naming scheme
+// workload/stage/n/threads, cached inputs, and result checking outside the timed loop.
+// Part of common/bench; linked into each flavour's benchmark binary.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <span>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/data.hpp"
+
+namespace parlab::bench {
+
+/// The seed's map: 2*x, widened before doubling so that no element overflows.
+inline constexpr auto doubled = [](std::int32_t x) { return 2 * std::int64_t{x}; };
+
+/// seed_data(n), built once per process and per n (outside any timed region).
+inline std::span<const std::int32_t> cached_seed_data(std::size_t n) {
+  static std::mutex mutex;
+  static std::map<std::size_t, std::vector<std::int32_t>> cache;
+  const std::scoped_lock lock(mutex);
+  auto [it, inserted] = cache.try_emplace(n);
+  if (inserted) {
+    it->second = seed_data(n);
+  }
+  return it->second;
+}
+
+/// A comma-separated list of sizes from the environment variable `name`, or `fallback`.
+/// PARLAB_BENCH_THREADS (e.g. "1,2,4,8,16") sets the thread counts every stage is run with.
+inline std::vector<std::size_t> list_from_env(const char* name, std::vector<std::size_t> fallback) {
+  const char* text = std::getenv(name);
+  if (text == nullptr || *text == '\0') {
+    return fallback;
+  }
+  std::vector<std::size_t> values;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    values.push_back(std::stoull(item));
+  }
+  return values;
+}
+
+inline std::vector<std::size_t> thread_counts() {
+  return list_from_env("PARLAB_BENCH_THREADS", {1, 2, 4});
+}
+
+/// n = 10^3 .. 10^8 by 10x (PARLAB_BENCH_SIZES overrides).
+inline std::vector<std::size_t> sum_sizes() {
+  return list_from_env("PARLAB_BENCH_SIZES",
+                       {1'000, 10'000, 100'000, 1'000'000, 10'000'000, 100'000'000});
+}
+
+inline std::string name(const std::string& workload, const std::string& stage, std::size_t n,
+                        std::size_t threads) {
+  return workload + "/" + stage + "/" + std::to_string(n) + "/" + std::to_string(threads);
+}
+
+/// Registers `sum_doubled/<stage>/<n>/<threads>` for every size and thread count. `run(data,
+/// threads)` must return the sum of 2*x over data; it is called once untimed and checked
+/// against the exact answer (a wrong or throwing stage is reported as an error, not timed).
+/// `setup(threads)` returns per-benchmark state built outside the timed region (a pool, an
+/// arena) that is passed to run as its first argument.
+template <class Setup, class Run>
+void register_sum_doubled(const std::string& stage, Setup setup, Run run,
+                          std::vector<std::size_t> threads = thread_counts()) {
+  for (const std::size_t n : sum_sizes()) {
+    for (const std::size_t t : threads) {
+      benchmark::RegisterBenchmark(
+          name("sum_doubled", stage, n, t).c_str(),
+          [=](benchmark::State& state) {
+            const auto data = cached_seed_data(n);
+            try {
+              auto context = setup(t);
+              if (run(context, data, t) != seed_sum_doubled(n)) {  // warm-up and check
+                state.SkipWithError("wrong result");
+                return;
+              }
+              for (auto _ : state) {
+                auto sum = run(context, data, t);
+                benchmark::DoNotOptimize(sum);
+              }
+            } catch (const std::exception& error) {
+              state.SkipWithError(error.what());
+              return;
+            }
+            state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
+            state.SetBytesProcessed(state.iterations() *
+                                    static_cast<std::int64_t>(n * sizeof(std::int32_t)));
+            state.counters["threads"] = static_cast<double>(t);
+          })
+          ->UseRealTime()
+          ->Unit(benchmark::kMicrosecond);
+    }
+  }
+}
+
+/// No per-benchmark state: for stages that create their threads on every call.
+inline constexpr auto no_setup = [](std::size_t) { return 0; };
+
+}  // namespace parlab::bench

@@ -1,0 +1,83 @@
+// The peers every stage is measured against, on the seed's workload: a sequential loop, oneTBB
+// parallel_reduce, an OpenMP reduction and std::transform_reduce(std::execution::par).
+// Part of common/bench; linked into each flavour's benchmark binary so all run in one process.
+#include <omp.h>
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_reduce.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <execution>
+#include <functional>
+#include <memory>
+#include <numeric>
+#include <thread>
+
+#include "common/bench/bench_support.hpp"
+
+namespace {
+
+using parlab::bench::doubled;
+
+std::int64_t sequential_sum(std::span<const std::int32_t> data) {
+  std::int64_t sum = 0;
+  for (const std::int32_t x : data) {
+    sum += doubled(x);
+  }
+  return sum;
+}
+
+[[maybe_unused]] const bool registered = [] {
+  parlab::bench::register_sum_doubled(
+      "sequential", parlab::bench::no_setup,
+      [](int, std::span<const std::int32_t> data, std::size_t) { return sequential_sum(data); },
+      {1});
+
+  // The arena (and its worker threads) is created and warmed up outside the timed loop.
+  parlab::bench::register_sum_doubled(
+      "tbb",
+      [](std::size_t threads) {
+        auto arena = std::make_shared<tbb::task_arena>(static_cast<int>(threads));
+        arena->initialize();
+        return arena;
+      },
+      [](const std::shared_ptr<tbb::task_arena>& arena, std::span<const std::int32_t> data,
+         std::size_t) {
+        return arena->execute([&] {
+          return tbb::parallel_reduce(
+              tbb::blocked_range<std::size_t>(0, data.size()), std::int64_t{0},
+              [&](const tbb::blocked_range<std::size_t>& range, std::int64_t sum) {
+                for (std::size_t i = range.begin(); i != range.end(); ++i) {
+                  sum += doubled(data[i]);
+                }
+                return sum;
+              },
+              std::plus<>());
+        });
+      });
+
+  // OpenMP keeps its thread team alive between parallel regions; the untimed first call warms it.
+  parlab::bench::register_sum_doubled(
+      "openmp", parlab::bench::no_setup,
+      [](int, std::span<const std::int32_t> data, std::size_t threads) {
+        std::int64_t sum = 0;
+        const auto n = static_cast<std::ptrdiff_t>(data.size());
+#pragma omp parallel for reduction(+ : sum) num_threads(static_cast <int>(threads)) schedule(static)
+        for (std::ptrdiff_t i = 0; i < n; ++i) {
+          sum += doubled(data[static_cast<std::size_t>(i)]);
+        }
+        return sum;
+      });
+
+  // std::execution::par cannot be given a thread count: it uses every core (libstdc++ runs it
+  // on oneTBB), so it is registered once, under the machine's hardware concurrency.
+  parlab::bench::register_sum_doubled("std_par", parlab::bench::no_setup,
+                                      [](int, std::span<const std::int32_t> data, std::size_t) {
+                                        return std::transform_reduce(
+                                            std::execution::par, data.begin(), data.end(),
+                                            std::int64_t{0}, std::plus<>(), doubled);
+                                      },
+                                      {std::max(1U, std::thread::hardware_concurrency())});
+  return true;
+}();
+
+}  // namespace

@@ -1,0 +1,192 @@
+// Lab 1 (copying threads): the graded tests for copying_threads.hpp. Do not edit: the grader
+// checks this file against the release's copy.
+// Angle brackets on purpose: a quoted include would find the starter beside this file even
+// when the solution flavour is being built; <> searches only the flavour's include path.
+#include <copying_threads.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/data.hpp"
+#include "common/instrument.hpp"
+#include "common/testing/map_sum_matrix.hpp"
+#include "common/workload.hpp"
+
+namespace parlab::copying {
+namespace {
+
+const auto doubled = [](std::int32_t x) { return 2 * std::int64_t{x}; };
+
+TEST(CopyingThreads, RejectsZeroThreadsWithAClearMessage) {
+  const auto data = seed_data(10);
+  try {
+    (void)map_sum(data, 0, doubled);
+    ADD_FAILURE() << "map_sum(data, k = 0, f) returned normally.\n"
+                  << "Rule: k = 0 threads cannot do any work, so it is a caller error and must "
+                     "throw std::invalid_argument.";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_GT(std::string(error.what()).size(), 10U)
+        << "the std::invalid_argument should say why k = 0 is rejected, but what() is \""
+        << error.what() << "\"";
+  }
+}
+
+TEST(CopyingThreads, SumsTheSeedsMillionIntegersWithoutOverflow) {
+  const auto data = seed_data(1'000'000);
+  EXPECT_EQ(map_sum(data, 4, doubled), 999'999'000'000LL)
+      << "the sum of 2*x for x in 0..999,999 is 999,999,000,000, more than a 32-bit integer "
+         "holds.\n"
+      << "Rule: accumulate integer results in 64 bits (map_sum_result_t does that).";
+  const auto doubled32 = [](std::int32_t x) { return 2 * x; };  // int results, like the blog's i32
+  EXPECT_EQ(map_sum(data, 4, doubled32), 999'999'000'000LL)
+      << "f returns int here; the sum must still be 64-bit.";
+}
+
+TEST(CopyingThreads, MatchesTheSequentialSumForEverySizeAndThreadCount) {
+  parlab::testing::expect_map_sum_matrix(
+      "copying::map_sum", [](std::span<const std::int32_t> data, std::size_t k, auto f) {
+        return map_sum(data, k, f);
+      });
+}
+
+TEST(CopyingThreads, SumsFloatingPointResults) {
+  const std::vector<double> data = {0.5, 1.25, 2.0, -0.75};
+  EXPECT_DOUBLE_EQ(map_sum(data, 2, [](double x) { return x * 2; }), 6.0);
+}
+
+TEST(CopyingThreads, ReturnsZeroAndStartsNoThreadForEmptyInput) {
+  const std::vector<std::int32_t> empty;
+  ThreadRecorder recorder;
+  EXPECT_EQ(map_sum(empty, 4, recorder.wrap(doubled)), 0) << "the sum over no elements is 0";
+  EXPECT_EQ(recorder.distinct_count(), 0U)
+      << "f must not be called for empty input (there is nothing to map)";
+}
+
+TEST(CopyingThreads, UsesOneNewThreadPerChunkNeverTheCaller) {
+  const auto data = seed_data(1'000);
+  for (std::size_t k = 1; k <= 8; ++k) {
+    ThreadRecorder recorder;
+    EXPECT_EQ(map_sum(data, k, recorder.wrap(doubled)), seed_sum_doubled(1'000));
+    EXPECT_EQ(recorder.distinct_count(), k)
+        << "with k = " << k << " and n = 1000, f ran on " << recorder.distinct_count()
+        << " distinct threads.\nRule: lab 1 creates exactly one new thread per chunk.";
+    EXPECT_FALSE(recorder.saw(std::this_thread::get_id()))
+        << "with k = " << k << ", f ran on the calling thread.\n"
+        << "Rule: in lab 1 the caller only starts, joins and combines; the workers map and sum.";
+  }
+}
+
+TEST(CopyingThreads, UsesOnlyNThreadsWhenKExceedsN) {
+  const auto data = seed_data(3);
+  ThreadRecorder recorder;
+  EXPECT_EQ(map_sum(data, 8, recorder.wrap(doubled)), 6);
+  EXPECT_EQ(recorder.distinct_count(), 3U)
+      << "k = 8 threads for n = 3 elements: expected 3 threads (one per element), saw "
+      << recorder.distinct_count() << ".\nRule: never start a thread that has nothing to do.";
+}
+
+TEST(CopyingThreads, CopiesEveryElementExactlyOnce) {
+  const auto values = seed_data(10'001);
+  CopyCounts counts;
+  const auto data = make_copy_counted(std::span<const std::int32_t>(values), counts);
+  for (std::size_t k : {1, 3, 4}) {
+    counts.copies = 0;
+    const auto sum = map_sum(
+        data, k, [](const CopyCounted<std::int32_t>& x) { return 2 * std::int64_t{x.value()}; });
+    EXPECT_EQ(sum, seed_sum_doubled(10'001));
+    EXPECT_EQ(counts.copies.load(), 10'001U)
+        << "with k = " << k << ", n = 10,001 elements were copied " << counts.copies.load()
+        << " times.\nRule: lab 1 gives each thread its own copy of its chunk: exactly one copy per "
+           "element. More means a chunk was copied again on its way into the thread (capture or "
+           "pass the vector by move).";
+  }
+}
+
+TEST(CopyingThreads, GivesEachThreadOneContiguousChunkOfNearlyEqualSize) {
+  const auto data = seed_data(1'003);
+  std::mutex mutex;
+  std::map<std::thread::id, std::vector<std::int32_t>> seen;  // values each thread mapped
+  (void)map_sum(data, 4, [&](std::int32_t x) {
+    const std::scoped_lock lock(mutex);
+    seen[std::this_thread::get_id()].push_back(x);
+    return std::int64_t{x};
+  });
+  ASSERT_EQ(seen.size(), 4U) << "expected 4 worker threads for k = 4";
+  std::vector<std::pair<std::int32_t, std::size_t>> chunks;  // (first value, size)
+  for (auto& [id, values] : seen) {
+    std::sort(values.begin(), values.end());
+    for (std::size_t i = 1; i < values.size(); ++i) {
+      ASSERT_EQ(values[i], values[i - 1] + 1)
+          << "a thread mapped " << values[i - 1] << " and " << values[i] << " but not what lies "
+          << "between.\nRule: each thread gets one contiguous chunk.";
+    }
+    chunks.emplace_back(values.front(), values.size());
+  }
+  std::sort(chunks.begin(), chunks.end());
+  for (const auto& [first, size] : chunks) {
+    EXPECT_TRUE(size == 250 || size == 251)
+        << "the chunk starting at " << first << " has " << size << " elements; 1003 elements in 4 "
+        << "chunks should be 251, 251, 251, 250.\nRule: chunk sizes differ by at most one "
+           "(parlab::even_chunk computes them).";
+  }
+}
+
+TEST(CopyingThreads, CarriesAWorkersExceptionToTheCaller) {
+  const auto data = seed_data(1'000);
+  const auto throw_at_777 = [](std::int32_t x) -> std::int64_t {
+    if (x == 777) {
+      throw std::runtime_error("f failed at 777");
+    }
+    return x;
+  };
+  for (std::size_t k : {1, 2, 4}) {
+    try {
+      (void)map_sum(data, k, throw_at_777);
+      ADD_FAILURE() << "f threw on element 777 but map_sum returned normally (k = " << k << ")";
+    } catch (const std::runtime_error& error) {
+      EXPECT_STREQ(error.what(), "f failed at 777")
+          << "the caller must receive f's own exception object";
+    }
+  }
+}
+
+TEST(CopyingThreads, JoinsEveryThreadBeforeRethrowing) {
+  const auto data = seed_data(400);
+  std::atomic<int> running{0};
+  std::atomic<int> finished_elements{0};
+  try {
+    (void)map_sum(data, 4, [&](std::int32_t x) -> std::int64_t {
+      running.fetch_add(1);
+      if (x == 0) {
+        running.fetch_sub(1);
+        throw std::runtime_error("first chunk fails at once");
+      }
+      burn(2'000);  // the other chunks are still busy when chunk 0 fails
+      finished_elements.fetch_add(1);
+      running.fetch_sub(1);
+      return x;
+    });
+    ADD_FAILURE() << "the exception from f did not reach the caller";
+  } catch (const std::runtime_error&) {
+    EXPECT_EQ(running.load(), 0)
+        << "when the exception reached the caller, " << running.load()
+        << " calls of f were still running.\nRule: join every thread before rethrowing.";
+    EXPECT_EQ(finished_elements.load(), 300)
+        << "the three chunks that did not throw should all have been mapped before map_sum "
+           "returned.";
+  }
+}
+
+}  // namespace
+}  // namespace parlab::copying
