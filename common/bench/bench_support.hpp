@@ -18,11 +18,18 @@
 #include <vector>
 
 #include "common/data.hpp"
+#include "common/workload.hpp"
 
 namespace parlab::bench {
 
 /// The seed's map: 2*x, widened before doubling so that no element overflows.
 inline constexpr auto doubled = [](std::int32_t x) { return 2 * std::int64_t{x}; };
+
+/// The work of item i of an imbalanced load: burn(costs[i]) salted with i, so every item's
+/// result differs and a skipped or repeated item changes the sum.
+inline std::uint64_t item_work(std::span<const std::uint32_t> costs, std::size_t i) {
+  return burn(costs[i], i);
+}
 
 /// seed_data(n), built once per process and per n (outside any timed region).
 inline std::span<const std::int32_t> cached_seed_data(std::size_t n) {
@@ -98,6 +105,67 @@ void register_sum_doubled(const std::string& stage, Setup setup, Run run,
             state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
             state.SetBytesProcessed(state.iterations() *
                                     static_cast<std::int64_t>(n * sizeof(std::int32_t)));
+            state.counters["threads"] = static_cast<double>(t);
+          })
+          ->UseRealTime()
+          ->Unit(benchmark::kMicrosecond);
+    }
+  }
+}
+
+/// The imbalanced loads: 10,000 items whose cost in burn() units either grows linearly with
+/// the index (1 .. 500: static halves give one worker three quarters of the work) or is drawn
+/// from a heavy-tailed distribution (median 100) in random order.
+struct ImbalancedLoad {
+  std::string workload;  ///< "imbalanced_linear" or "imbalanced_heavy"
+  std::vector<std::uint32_t> costs;
+  std::uint64_t expected = 0;  ///< sum over i of burn(costs[i], i), computed once
+};
+
+inline const std::vector<ImbalancedLoad>& imbalanced_loads() {
+  static const std::vector<ImbalancedLoad> loads = [] {
+    std::vector<ImbalancedLoad> result;
+    result.push_back({"imbalanced_linear", linear_costs(10'000, 500), 0});
+    result.push_back({"imbalanced_heavy", heavy_tailed_costs(10'000, 100, 2024), 0});
+    for (auto& load : result) {
+      for (std::size_t i = 0; i < load.costs.size(); ++i) {
+        load.expected += item_work(load.costs, i);
+      }
+    }
+    return result;
+  }();
+  return loads;
+}
+
+/// Registers `<imbalanced workload>/<stage>/10000/<threads>` for both imbalanced loads.
+/// `run(context, costs, threads)` must return the sum over every index i of
+/// item_work(costs, i); it is checked once, untimed, before timing (see register_sum_doubled).
+template <class Setup, class Run>
+void register_imbalanced(const std::string& stage, Setup setup, Run run,
+                         std::vector<std::size_t> threads = thread_counts()) {
+  for (std::size_t load_index = 0; load_index < 2; ++load_index) {
+    for (const std::size_t t : threads) {
+      const std::string workload = load_index == 0 ? "imbalanced_linear" : "imbalanced_heavy";
+      benchmark::RegisterBenchmark(
+          name(workload, stage, 10'000, t).c_str(),
+          [=](benchmark::State& state) {
+            const ImbalancedLoad& load = imbalanced_loads()[load_index];
+            const std::span<const std::uint32_t> costs(load.costs);
+            try {
+              auto context = setup(t);
+              if (run(context, costs, t) != load.expected) {
+                state.SkipWithError("wrong result");
+                return;
+              }
+              for (auto _ : state) {
+                auto sum = run(context, costs, t);
+                benchmark::DoNotOptimize(sum);
+              }
+            } catch (const std::exception& error) {
+              state.SkipWithError(error.what());
+              return;
+            }
+            state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(costs.size()));
             state.counters["threads"] = static_cast<double>(t);
           })
           ->UseRealTime()

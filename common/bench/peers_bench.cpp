@@ -77,6 +77,51 @@ std::int64_t sequential_sum(std::span<const std::int32_t> data) {
                                             std::int64_t{0}, std::plus<>(), doubled);
                                       },
                                       {std::max(1U, std::thread::hardware_concurrency())});
+
+  // The imbalanced loads: one task per item where the library allows it, so that the
+  // library's own load balancing (not our chunking) is what is measured.
+  parlab::bench::register_imbalanced(
+      "sequential", parlab::bench::no_setup,
+      [](int, std::span<const std::uint32_t> costs, std::size_t) {
+        std::uint64_t sum = 0;
+        for (std::size_t i = 0; i < costs.size(); ++i) {
+          sum += parlab::bench::item_work(costs, i);
+        }
+        return sum;
+      },
+      {1});
+  parlab::bench::register_imbalanced(
+      "tbb",
+      [](std::size_t threads) {
+        auto arena = std::make_shared<tbb::task_arena>(static_cast<int>(threads));
+        arena->initialize();
+        return arena;
+      },
+      [](const std::shared_ptr<tbb::task_arena>& arena, std::span<const std::uint32_t> costs,
+         std::size_t) {
+        return arena->execute([&] {
+          return tbb::parallel_reduce(
+              tbb::blocked_range<std::size_t>(0, costs.size()), std::uint64_t{0},
+              [&](const tbb::blocked_range<std::size_t>& range, std::uint64_t sum) {
+                for (std::size_t i = range.begin(); i != range.end(); ++i) {
+                  sum += parlab::bench::item_work(costs, i);
+                }
+                return sum;
+              },
+              std::plus<>());
+        });
+      });
+  parlab::bench::register_imbalanced(
+      "openmp_dynamic", parlab::bench::no_setup,
+      [](int, std::span<const std::uint32_t> costs, std::size_t threads) {
+        std::uint64_t sum = 0;
+        const auto n = static_cast<std::ptrdiff_t>(costs.size());
+#pragma omp parallel for reduction(+ : sum) num_threads(static_cast<int>(threads)) schedule(dynamic)
+        for (std::ptrdiff_t i = 0; i < n; ++i) {
+          sum += parlab::bench::item_work(costs, static_cast<std::size_t>(i));
+        }
+        return sum;
+      });
   return true;
 }();
 
