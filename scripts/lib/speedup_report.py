@@ -1,0 +1,460 @@
+"""Turns Google Benchmark JSON files into parlab's speedup tables (Markdown) and charts (PNG, SVG).
+
+Benchmarks are named workload/stage/n/threads (see common/bench/bench_support.hpp); every
+figure is the median over repetitions, shown with its spread (min-max). Used by scripts/speedup;
+tested by scripts/lib/speedup_report_test.py on a recorded JSON file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import dataclasses
+import json
+import pathlib
+import statistics
+import sys
+
+# Display names and order: the labs in story order, then the peers.
+STAGES = {
+    "sequential": "sequential loop",
+    "copying_threads": "lab 1: copying threads",
+    "zero_copy_threads": "lab 2: zero-copy threads",
+    "thread_pool": "lab 3A: thread pool",
+    "multi_queue_pool": "lab 3B: queue per worker",
+    "work_stealing": "lab 4: work stealing",
+    "par_iter": "lab 5: par_iter",
+    "tbb": "oneTBB",
+    "tbb_task_group": "oneTBB task_group",
+    "openmp": "OpenMP",
+    "openmp_dynamic": "OpenMP schedule(dynamic)",
+    "openmp_tasks": "OpenMP tasks",
+    "std_par": "std::execution::par",
+}
+LAB_STAGES = ["copying_threads", "zero_copy_threads", "thread_pool", "multi_queue_pool",
+              "work_stealing", "par_iter"]
+# Stages measured from a student's build (--mine) carry this suffix.
+MINE = "@mine"
+
+
+@dataclasses.dataclass(frozen=True)
+class Key:
+    workload: str
+    stage: str
+    n: int
+    threads: int
+
+
+@dataclasses.dataclass
+class Figure:
+    median_ns: float
+    low_ns: float
+    high_ns: float
+    runs: int
+
+
+def stage_name(stage: str) -> str:
+    if stage.endswith(MINE):
+        return "yours: " + STAGES.get(stage[: -len(MINE)], stage[: -len(MINE)])
+    return STAGES.get(stage, stage)
+
+
+def stage_order(stage: str) -> tuple[int, str]:
+    base = stage.removesuffix(MINE)
+    order = list(STAGES)
+    return (order.index(base) if base in order else len(order), stage)
+
+
+_UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def load(paths: list[pathlib.Path], mine: list[pathlib.Path] = ()) -> tuple[dict[Key, Figure], dict]:
+    """Reads benchmark JSON files into medians per key; also returns the first file's context."""
+    samples: dict[Key, list[float]] = collections.defaultdict(list)
+    context: dict = {}
+    for path, suffix in [(p, "") for p in paths] + [(p, MINE) for p in mine]:
+        data = json.loads(path.read_text())
+        context = context or data.get("context", {})
+        for bench in data.get("benchmarks", []):
+            if bench.get("run_type") == "aggregate" or bench.get("error_occurred"):
+                continue
+            parts = bench["run_name"].split("/")
+            if len(parts) < 4 or not parts[2].isdigit() or not parts[3].isdigit():
+                continue
+            key = Key(parts[0], parts[1] + suffix, int(parts[2]), int(parts[3]))
+            samples[key].append(bench["real_time"] * _UNIT_NS[bench.get("time_unit", "ns")])
+    figures = {
+        key: Figure(statistics.median(values), min(values), max(values), len(values))
+        for key, values in samples.items()
+    }
+    return figures, context
+
+
+def format_time(ns: float) -> str:
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {unit}"
+    return f"{ns:.3g} ns"
+
+
+def format_spread(figure: Figure) -> str:
+    if figure.runs < 2:
+        return "1 run"
+    return f"{format_time(figure.low_ns)} – {format_time(figure.high_ns)} ({figure.runs} runs)"
+
+
+def format_n(n: int) -> str:
+    exponent = len(str(n)) - 1
+    return f"10^{exponent}" if n == 10**exponent and n >= 1000 else f"{n:,}"
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x"
+
+
+class Report:
+    def __init__(self, figures: dict[Key, Figure], cores: int):
+        self.figures = figures
+        self.cores = cores
+
+    def get(self, workload: str, stage: str, n: int, threads: int) -> Figure | None:
+        return self.figures.get(Key(workload, stage, n, threads))
+
+    def stages(self, workload: str, n: int | None = None) -> list[str]:
+        found = {k.stage for k in self.figures if k.workload == workload and (n is None or k.n == n)}
+        return sorted(found, key=stage_order)
+
+    def threads_of(self, workload: str, stage: str, n: int) -> list[int]:
+        return sorted(k.threads for k in self.figures
+                      if k.workload == workload and k.stage == stage and k.n == n)
+
+    def main_threads(self, workload: str, stage: str, n: int) -> int | None:
+        """The thread count a stage is shown at: the core count, else the largest measured below it."""
+        counts = self.threads_of(workload, stage, n)
+        if not counts:
+            return None
+        fitting = [t for t in counts if t <= self.cores]
+        return self.cores if self.cores in counts else (max(fitting) if fitting else min(counts))
+
+    def sum_table(self, n: int) -> str:
+        """The blog post's table: version, time, speedup (against lab 1 and the loop)."""
+        workload = "sum_doubled"
+        sequential = self.get(workload, "sequential", n, 1)
+        lab1 = self.get(workload, "copying_threads", n, 4)
+        rows = []
+        if sequential is not None:
+            rows.append((stage_name("sequential"), 1, sequential))
+        if lab1 is not None:
+            rows.append(("lab 1: copying threads (the blog's 4 threads)", 4, lab1))
+        for stage in self.stages(workload, n):
+            if stage == "sequential":
+                continue
+            threads = 1 if stage == "sequential" else self.main_threads(workload, stage, n)
+            figure = self.get(workload, stage, n, threads) if threads else None
+            if figure is not None:
+                rows.append((stage_name(stage), threads, figure))
+        if not rows:
+            return ""
+        lines = [
+            f"### Sum of 2·x over n = {format_n(n)} int32 (64-bit sum)",
+            "",
+            "| version | threads | time (median) | spread (min – max) | speedup vs lab 1 (4 threads) | speedup vs sequential loop |",
+            "|---|---:|---:|---|---:|---:|",
+        ]
+        for name, threads, figure in rows:
+            vs_lab1 = _ratio(lab1.median_ns, figure.median_ns) if lab1 else "–"
+            vs_seq = _ratio(sequential.median_ns, figure.median_ns) if sequential else "–"
+            lines.append(f"| {name} | {threads} | {format_time(figure.median_ns)} | "
+                         f"{format_spread(figure)} | {vs_lab1} | {vs_seq} |")
+        return "\n".join(lines) + "\n"
+
+    def imbalanced_table(self, workload: str) -> str:
+        """Parallel efficiency T_sequential / (P * T_P) of each stage on an imbalanced load."""
+        ns = sorted({k.n for k in self.figures if k.workload == workload})
+        if not ns:
+            return ""
+        n = ns[-1]
+        sequential = self.get(workload, "sequential", n, 1)
+        title = {"imbalanced_linear": "cost growing with the index",
+                 "imbalanced_heavy": "heavy-tailed random costs"}.get(workload, workload)
+        lines = [
+            f"### Imbalanced loop: {n:,} items, {title}",
+            "",
+            "| version | threads | time (median) | spread (min – max) | efficiency T₁/(P·T_P) |",
+            "|---|---:|---:|---|---:|",
+        ]
+        for stage in self.stages(workload, n):
+            if stage == "sequential":
+                threads = 1
+            else:
+                threads = self.main_threads(workload, stage, n)
+            figure = self.get(workload, stage, n, threads) if threads else None
+            if figure is None:
+                continue
+            efficiency = f"{sequential.median_ns / (threads * figure.median_ns):.2f}" if sequential else "–"
+            lines.append(f"| {stage_name(stage)} | {threads} | {format_time(figure.median_ns)} | "
+                         f"{format_spread(figure)} | {efficiency} |")
+        return "\n".join(lines) + "\n"
+
+    def fib_table(self, workload: str) -> str:
+        """Fork-join fib: time and time per spawned task (one per internal node of the tree)."""
+        keys = [k for k in self.figures if k.workload == workload]
+        if not keys:
+            return ""
+        n = max(k.n for k in keys)
+        cutoff = workload == "fib_cutoff"
+        tasks = None if cutoff else _fib(n + 1) - 1
+        title = f"fib({n}), sequential below n = 20" if cutoff else f"fib({n}), a join at every level ({tasks:,} tasks)"
+        header = "| version | threads | time (median) | spread (min – max) |" + ("" if cutoff else " per task |")
+        lines = [f"### Fork-join {title}", "", header,
+                 "|---|---:|---:|---|" + ("" if cutoff else "---:|")]
+        for stage in self.stages(workload, n):
+            threads = 1 if stage == "sequential" else self.main_threads(workload, stage, n)
+            figure = self.get(workload, stage, n, threads) if threads else None
+            if figure is None:
+                continue
+            row = f"| {stage_name(stage)} | {threads} | {format_time(figure.median_ns)} | {format_spread(figure)} |"
+            if not cutoff:
+                row += f" {figure.median_ns / tasks:.1f} ns |"
+            lines.append(row)
+        return "\n".join(lines) + "\n"
+
+    def scaling_table(self, workload: str, n: int) -> str:
+        """Speedup over the sequential loop for every measured thread count."""
+        sequential = self.get(workload, "sequential", n, 1)
+        stages = [s for s in self.stages(workload, n) if s != "sequential"]
+        counts = sorted({t for s in stages for t in self.threads_of(workload, s, n)})
+        if not sequential or not stages:
+            return ""
+        lines = [
+            f"### Thread scaling: {workload}, n = {format_n(n)} (speedup over the sequential loop)",
+            "",
+            "| version | " + " | ".join(f"{t} thread{'s' if t > 1 else ''}" for t in counts) + " |",
+            "|---|" + "---:|" * len(counts),
+        ]
+        for stage in stages:
+            cells = []
+            for t in counts:
+                figure = self.get(workload, stage, n, t)
+                cell = _ratio(sequential.median_ns, figure.median_ns) if figure else "–"
+                if figure and t > self.cores:
+                    cell += " (oversubscribed)"
+                cells.append(cell)
+            lines.append(f"| {stage_name(stage)} | " + " | ".join(cells) + " |")
+        return "\n".join(lines) + "\n"
+
+    def crossover_table(self, workload: str = "sum_doubled") -> str:
+        """Per stage, the smallest n at which it beats the sequential loop (at the core count)."""
+        ns = sorted({k.n for k in self.figures if k.workload == workload and k.stage == "sequential"})
+        stages = [s for s in self.stages(workload) if s != "sequential"]
+        if not ns or not stages:
+            return ""
+        lines = [
+            f"### Crossover: the smallest n where a version beats the sequential loop ({workload})",
+            "",
+            "| version | threads | crossover n | time / loop's time at each n (" +
+            ", ".join(format_n(n) for n in ns) + ") |",
+            "|---|---:|---:|---|",
+        ]
+        for stage in stages:
+            ratios, crossover, threads_used = [], None, None
+            for n in ns:
+                threads = self.main_threads(workload, stage, n)
+                figure = self.get(workload, stage, n, threads) if threads else None
+                sequential = self.get(workload, "sequential", n, 1)
+                if figure is None or sequential is None:
+                    ratios.append("–")
+                    continue
+                threads_used = threads
+                ratio = figure.median_ns / sequential.median_ns
+                ratios.append(f"{ratio:.3g}")
+                if ratio < 1.0 and crossover is None:
+                    crossover = n
+            lines.append(f"| {stage_name(stage)} | {threads_used or '–'} | "
+                         f"{format_n(crossover) if crossover else 'never (in range)'} | {', '.join(ratios)} |")
+        return "\n".join(lines) + "\n"
+
+    def mine_table(self) -> str:
+        """--mine: each of the student's stages against the reference, same run, same machine."""
+        lines = ["### Your stages against the reference", "",
+                 "| benchmark | reference | yours | yours / reference |", "|---|---:|---:|---:|"]
+        rows = 0
+        for key, figure in sorted(self.figures.items(), key=lambda kv: (kv[0].workload, stage_order(kv[0].stage), kv[0].n, kv[0].threads)):
+            if not key.stage.endswith(MINE):
+                continue
+            reference = self.figures.get(dataclasses.replace(key, stage=key.stage[: -len(MINE)]))
+            if reference is None:
+                continue
+            rows += 1
+            name = f"{key.workload}/{key.stage[: -len(MINE)]}/{key.n}/{key.threads}"
+            lines.append(f"| {name} | {format_time(reference.median_ns)} | {format_time(figure.median_ns)} | "
+                         f"{figure.median_ns / reference.median_ns:.2f}x |")
+        return "\n".join(lines) + "\n" if rows else ""
+
+
+def _fib(n: int) -> int:
+    a, b = 0, 1
+    for _ in range(n):
+        a, b = b, a + b
+    return a
+
+
+def header(machine: dict) -> str:
+    cores = machine.get("cores", "?")
+    lines = [
+        f"Measured on: {machine.get('cpu', 'unknown CPU')}, {cores} cores"
+        f" ({machine.get('label', 'this machine')}), {machine.get('date', '')}.",
+        f"Compiler: {machine.get('compiler', '?')}; flags: `{machine.get('flags', '?')}`.",
+        f"Libraries: {machine.get('libraries', '?')}.",
+        f"Each figure is the median of {machine.get('repetitions', '?')} passes"
+        " (separate runs of the benchmark binary, contenders interleaved; Google Benchmark, real time); the spread is the fastest and slowest pass.",
+        f"With {cores} cores no speedup above {cores}x is possible; thread counts above {cores}"
+        " are oversubscribed and say nothing about more cores.",
+    ]
+    for warning in machine.get("warnings", []):
+        lines.append(f"Warning: {warning}")
+    return "\n".join("> " + line for line in lines) + "\n"
+
+
+def markdown(report: Report, machine: dict) -> str:
+    parts = ["# parlab speedup tables\n", header(machine)]
+    sizes = sorted({k.n for k in report.figures if k.workload == "sum_doubled"})
+    for n in [s for s in (10**6, 10**8) if s in sizes] or sizes[-1:]:
+        parts.append(report.sum_table(n))
+    for workload in ("imbalanced_linear", "imbalanced_heavy"):
+        parts.append(report.imbalanced_table(workload))
+    for workload in ("fib", "fib_cutoff"):
+        parts.append(report.fib_table(workload))
+    for n in [s for s in (10**6,) if s in sizes] or sizes[-1:]:
+        parts.append(report.scaling_table("sum_doubled", n))
+    parts.append(report.scaling_table("imbalanced_linear", 10_000))
+    parts.append(report.crossover_table())
+    parts.append(report.mine_table())
+    return "\n".join(p for p in parts if p).rstrip() + "\n"
+
+
+def charts(report: Report, out: pathlib.Path) -> list[pathlib.Path]:
+    """Draws the three charts with matplotlib (Agg backend); returns the files written."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+
+    def save(fig, name):
+        for ext in ("png", "svg"):
+            path = out / f"{name}.{ext}"
+            fig.savefig(path, dpi=120, bbox_inches="tight")
+            written.append(path)
+        plt.close(fig)
+
+    # 1. Speedup against threads, with the ideal line.
+    sizes = sorted({k.n for k in report.figures if k.workload == "sum_doubled"})
+    n = 10**6 if 10**6 in sizes else (sizes[-1] if sizes else None)
+    sequential = report.get("sum_doubled", "sequential", n, 1) if n else None
+    if sequential:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        top = 1
+        for stage in report.stages("sum_doubled", n):
+            counts = report.threads_of("sum_doubled", stage, n)
+            if stage == "sequential" or len(counts) < 2:
+                continue
+            speedups = [sequential.median_ns / report.get("sum_doubled", stage, n, t).median_ns for t in counts]
+            ax.plot(counts, speedups, marker="o", label=stage_name(stage))
+            top = max(top, *counts)
+        ax.plot([1, top], [1, top], "k--", linewidth=1, label="ideal")
+        ax.axvline(report.cores, color="grey", linewidth=0.8, linestyle=":")
+        ax.set_xlabel("threads")
+        ax.set_ylabel("speedup over the sequential loop")
+        ax.set_title(f"Sum of 2·x, n = {format_n(n)} ({report.cores} cores: dotted line)")
+        ax.legend(fontsize=7)
+        save(fig, "speedup_vs_threads")
+
+    # 2. Time against n, log-log: the crossover picture.
+    if sizes:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        for stage in report.stages("sum_doubled"):
+            points = []
+            for size in sizes:
+                threads = 1 if stage == "sequential" else report.main_threads("sum_doubled", stage, size)
+                figure = report.get("sum_doubled", stage, size, threads) if threads else None
+                if figure:
+                    points.append((size, figure.median_ns / 1e3))
+            if points:
+                style = "k-" if stage == "sequential" else "-"
+                ax.plot(*zip(*points), style, marker="o", markersize=3, label=stage_name(stage))
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("n (elements)")
+        ax.set_ylabel("time (µs, median)")
+        ax.set_title(f"Sum of 2·x: time against n at {report.cores} threads")
+        ax.legend(fontsize=7)
+        save(fig, "time_vs_n")
+
+    # 3. Efficiency on the imbalanced loads.
+    loads = [w for w in ("imbalanced_linear", "imbalanced_heavy") if any(k.workload == w for k in report.figures)]
+    if loads:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        width = 0.8 / len(loads)
+        labels = []
+        for index, workload in enumerate(loads):
+            n = max(k.n for k in report.figures if k.workload == workload)
+            sequential = report.get(workload, "sequential", n, 1)
+            if not sequential:
+                continue
+            stages = [s for s in report.stages(workload, n) if s != "sequential"]
+            labels = labels or [stage_name(s) for s in stages]
+            values = []
+            for stage in stages:
+                threads = report.main_threads(workload, stage, n)
+                values.append(sequential.median_ns / (threads * report.get(workload, stage, n, threads).median_ns))
+            ax.bar([i + index * width for i in range(len(values))], values, width,
+                   label=workload.replace("imbalanced_", "") + " costs")
+        ax.axhline(1.0, color="k", linestyle="--", linewidth=1)
+        ax.set_xticks([i + width * (len(loads) - 1) / 2 for i in range(len(labels))])
+        ax.set_xticklabels(labels, rotation=30, ha="right", fontsize=7)
+        ax.set_ylabel("parallel efficiency T₁ / (P·T_P)")
+        ax.set_title(f"Imbalanced loop, {report.cores} threads")
+        ax.legend(fontsize=7)
+        save(fig, "imbalanced_efficiency")
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("json", nargs="+", type=pathlib.Path, help="Google Benchmark JSON files")
+    parser.add_argument("--mine", nargs="*", type=pathlib.Path, default=[],
+                        help="JSON files measured from the student's build")
+    parser.add_argument("--machine", type=pathlib.Path, required=True, help="machine.json")
+    parser.add_argument("--out", type=pathlib.Path, required=True, help="output folder")
+    parser.add_argument("--no-charts", action="store_true")
+    parser.add_argument("--print", choices=["main", "all", "none"], default="main",
+                        help="what to print on the terminal")
+    args = parser.parse_args(argv)
+
+    figures, _ = load(args.json, args.mine)
+    if not figures:
+        print("speedup_report: the benchmark files hold no results", file=sys.stderr)
+        return 1
+    machine = json.loads(args.machine.read_text())
+    report = Report(figures, int(machine.get("cores", 1)))
+    args.out.mkdir(parents=True, exist_ok=True)
+    text = markdown(report, machine)
+    (args.out / "speedup.md").write_text(text)
+    if not args.no_charts:
+        charts(report, args.out)
+    if args.print == "all":
+        print(text)
+    elif args.print == "main":
+        sizes = sorted({k.n for k in figures if k.workload == "sum_doubled"})
+        n = 10**6 if 10**6 in sizes else sizes[-1]
+        print(header(machine))
+        print(report.sum_table(n))
+        if report.mine_table():
+            print(report.mine_table())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

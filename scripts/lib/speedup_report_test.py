@@ -1,0 +1,65 @@
+"""Tests of speedup_report.py on a recorded Google Benchmark run (testdata/): the exact table
+text, and chart files that exist and are not empty. Run: python3 -m unittest speedup_report_test"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import tempfile
+import unittest
+
+import speedup_report
+
+DATA = pathlib.Path(__file__).parent / "testdata"
+PASSES = [DATA / "bench_pass1.json", DATA / "bench_pass2.json"]
+
+
+class SpeedupReportTest(unittest.TestCase):
+    def setUp(self):
+        self.figures, _ = speedup_report.load(PASSES)
+        machine = json.loads((DATA / "machine.json").read_text())
+        self.report = speedup_report.Report(self.figures, machine["cores"])
+        self.machine = machine
+
+    def test_medians_and_spread_come_from_every_pass(self):
+        key = speedup_report.Key("sum_doubled", "sequential", 1_000_000, 1)
+        figure = self.figures[key]
+        self.assertEqual(figure.runs, 2)
+        self.assertLessEqual(figure.low_ns, figure.median_ns)
+        self.assertLessEqual(figure.median_ns, figure.high_ns)
+
+    def test_markdown_matches_the_recorded_tables_exactly(self):
+        expected = (DATA / "expected_speedup.md").read_text()
+        self.assertEqual(speedup_report.markdown(self.report, self.machine), expected)
+
+    def test_mine_puts_the_students_stage_beside_the_reference(self):
+        figures, _ = speedup_report.load(PASSES[:1], mine=PASSES[1:])
+        report = speedup_report.Report(figures, 2)
+        table = report.mine_table()
+        self.assertIn("| sum_doubled/copying_threads/1000000/2 |", table)
+        self.assertIn("yours / reference", table)
+
+    def test_charts_are_written_as_png_and_svg(self):
+        with tempfile.TemporaryDirectory() as out:
+            written = speedup_report.charts(self.report, pathlib.Path(out))
+            names = sorted(p.name for p in written)
+            for chart in ("imbalanced_efficiency", "speedup_vs_threads", "time_vs_n"):
+                self.assertIn(f"{chart}.png", names)
+                self.assertIn(f"{chart}.svg", names)
+            for path in written:
+                self.assertGreater(path.stat().st_size, 1000, path)
+
+    def test_the_command_line_writes_the_report_and_rejects_empty_input(self):
+        with tempfile.TemporaryDirectory() as out:
+            status = speedup_report.main([*map(str, PASSES), "--machine", str(DATA / "machine.json"),
+                                          "--out", out, "--print", "none"])
+            self.assertEqual(status, 0)
+            self.assertTrue((pathlib.Path(out) / "speedup.md").is_file())
+            empty = pathlib.Path(out) / "empty.json"
+            empty.write_text('{"context": {}, "benchmarks": []}')
+            self.assertEqual(speedup_report.main([str(empty), "--machine", str(DATA / "machine.json"),
+                                                  "--out", out, "--no-charts", "--print", "none"]), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
