@@ -22,7 +22,7 @@ inline constexpr std::size_t cache_line_size = 64;
 /// A value alone on its cache line(s).
 template <class T>
 struct alignas(cache_line_size) CacheAligned {
-  T value{};
+  T value{};  ///< the padded value
 };
 
 }  // namespace parlab

@@ -29,8 +29,9 @@ std::vector<std::int32_t> random_data(std::size_t n, std::uint64_t seed, std::in
 
 /// Half-open index range [begin, end) of one chunk.
 struct ChunkRange {
-  std::size_t begin = 0;
-  std::size_t end = 0;
+  std::size_t begin = 0;  ///< first index of the chunk
+  std::size_t end = 0;    ///< one past the last index
+  /// The number of indices in the chunk.
   [[nodiscard]] std::size_t size() const { return end - begin; }
   friend bool operator==(const ChunkRange&, const ChunkRange&) = default;
 };

@@ -26,7 +26,10 @@ struct CopyCounts {
 template <class T>
 class CopyCounted {
  public:
+  /// Wraps `value`; copies and moves of the result are reported to `counts`, which must outlive it.
   CopyCounted(T value, CopyCounts& counts) : value_(std::move(value)), counts_(&counts) {}
+  /// @name Copies and moves, each counted in the CopyCounts
+  ///@{
   CopyCounted(const CopyCounted& other) : value_(other.value_), counts_(other.counts_) {
     // relaxed: a pure event count; nothing is published through it.
     counts_->copies.fetch_add(1, std::memory_order_relaxed);
@@ -47,8 +50,10 @@ class CopyCounted {
     counts_->moves.fetch_add(1, std::memory_order_relaxed);  // relaxed: event count
     return *this;
   }
+  ///@}
   ~CopyCounted() = default;
 
+  /// The wrapped value.
   [[nodiscard]] const T& value() const { return value_; }
 
  private:
@@ -73,6 +78,7 @@ std::vector<CopyCounted<T>> make_copy_counted(std::span<const T> values, CopyCou
 class ThreadRecorder {
  public:
   ThreadRecorder();
+  /// Records the calling thread (once; later calls from the same thread are nearly free).
   void record();
   /// Wraps `f` so that every call records the calling thread and then calls `f`.
   template <class F>
@@ -82,9 +88,13 @@ class ThreadRecorder {
       return f(std::forward<decltype(args)>(args)...);
     };
   }
+  /// How many distinct threads have recorded themselves.
   [[nodiscard]] std::size_t distinct_count() const;
+  /// Whether thread `id` has recorded itself.
   [[nodiscard]] bool saw(std::thread::id id) const;
+  /// The recorded threads, in no particular order.
   [[nodiscard]] std::vector<std::thread::id> threads() const;
+  /// Forgets every recorded thread; a thread that records again is counted again.
   void clear();
 
  private:

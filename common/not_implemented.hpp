@@ -10,6 +10,7 @@ namespace parlab {
 /// Thrown by starter code: `what()` names the lab task still to do.
 class NotImplemented : public std::logic_error {
  public:
+  /// `task` says which lab task is missing and in which file.
   explicit NotImplemented(const std::string& task)
       : std::logic_error("not implemented yet: " + task) {}
 };

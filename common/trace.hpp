@@ -37,12 +37,12 @@ enum class EventKind : std::uint8_t {
 
 /// One recorded event. `label` must point to a string that outlives the trace (a literal).
 struct Event {
-  EventKind kind = EventKind::task;
-  std::uint32_t worker = 0;
-  std::uint32_t other = 0;
-  std::int64_t begin_ns = 0;
-  std::int64_t end_ns = 0;
-  const char* label = "task";
+  EventKind kind = EventKind::task;  ///< a task interval or a steal
+  std::uint32_t worker = 0;          ///< the worker that ran the task, or the thief
+  std::uint32_t other = 0;           ///< the victim of a steal; unused for tasks
+  std::int64_t begin_ns = 0;         ///< start (now_ns() clock)
+  std::int64_t end_ns = 0;           ///< end; equal to begin_ns for a steal
+  const char* label = "task";        ///< the event's name in the trace viewer
 };
 
 /// Records that `worker` ran a task over [begin_ns, end_ns]. Thread-safe; lock-free in the
@@ -60,6 +60,7 @@ std::uint32_t thread_index() noexcept;
 /// Records the enclosing scope as one task of `worker` when tracing is on.
 class TaskScope {
  public:
+  /// Starts timing a task of `worker` if tracing is on; `label` must be a literal.
   explicit TaskScope(std::uint32_t worker, const char* label = "task") noexcept
       : worker_(worker), label_(label), begin_(enabled() ? now_ns() : -1) {}
   TaskScope(const TaskScope&) = delete;

@@ -59,6 +59,7 @@ inline std::vector<std::size_t> list_from_env(const char* name, std::vector<std:
   return values;
 }
 
+/// The thread counts every stage is registered with: PARLAB_BENCH_THREADS, or 1, 2, 4.
 inline std::vector<std::size_t> thread_counts() {
   return list_from_env("PARLAB_BENCH_THREADS", {1, 2, 4});
 }
@@ -69,6 +70,7 @@ inline std::vector<std::size_t> sum_sizes() {
                        {1'000, 10'000, 100'000, 1'000'000, 10'000'000, 100'000'000});
 }
 
+/// A benchmark name in parlab's scheme: workload/stage/n/threads.
 inline std::string name(const std::string& workload, const std::string& stage, std::size_t n,
                         std::size_t threads) {
   return workload + "/" + stage + "/" + std::to_string(n) + "/" + std::to_string(threads);
@@ -117,11 +119,12 @@ void register_sum_doubled(const std::string& stage, Setup setup, Run run,
 /// the index (1 .. 500: static halves give one worker three quarters of the work) or is drawn
 /// from a heavy-tailed distribution (median 100) in random order.
 struct ImbalancedLoad {
-  std::string workload;  ///< "imbalanced_linear" or "imbalanced_heavy"
-  std::vector<std::uint32_t> costs;
-  std::uint64_t expected = 0;  ///< sum over i of burn(costs[i], i), computed once
+  std::string workload;              ///< "imbalanced_linear" or "imbalanced_heavy"
+  std::vector<std::uint32_t> costs;  ///< burn() units of each item
+  std::uint64_t expected = 0;        ///< sum over i of burn(costs[i], i), computed once
 };
 
+/// Both imbalanced loads, built (and their expected results computed) once per process.
 inline const std::vector<ImbalancedLoad>& imbalanced_loads() {
   static const std::vector<ImbalancedLoad> loads = [] {
     std::vector<ImbalancedLoad> result;
