@@ -1,0 +1,213 @@
+"""The grader's own tests: grades the fixture submissions of scripts/grade_fixtures/labNN/cases.json
+and checks each report (score, per-test status, plain-words phrases, valid results.json, JUnit
+and Classroom files); then checks that a manifest missing a test is reported, and that a [[rule]]
+gate zeroes its parts. Run by scripts/lib/grade_selftest.sh."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "scripts" / "grade_fixtures"
+
+
+def lab_folder(lab: str, under: pathlib.Path) -> pathlib.Path:
+    return next((under).glob(f"{lab}_*"))
+
+
+def make_submission(case: dict, lab: str, fixtures: pathlib.Path, into: pathlib.Path) -> None:
+    import grading_manifest  # noqa: PLC0415 - beside this file
+
+    manifest = grading_manifest.load(lab_folder(lab, ROOT / "labs"))
+    base = case.get("base", "none")
+    if base in ("starter", "solution"):
+        source = lab_folder(lab, ROOT / ("labs" if base == "starter" else "solutions"))
+        for file in manifest.student_files:
+            target = into / file if case.get("flat") else into / "labs" / manifest.name / file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / file, target)
+    if case.get("files"):
+        shutil.copytree(fixtures / case["files"], into, dirs_exist_ok=True)
+    into.mkdir(parents=True, exist_ok=True)
+
+
+def statuses_from_junit(path: pathlib.Path) -> dict[str, str]:
+    statuses = {}
+    for case in ET.parse(path).getroot().iter("testcase"):
+        if case.get("classname", "").endswith(".perf") or case.get("classname") == "grader":
+            continue
+        status = "passed"
+        if case.find("failure") is not None:
+            status = "failed"
+        elif case.find("error") is not None:
+            status = case.find("error").get("type", "error")
+        statuses[case.get("name")] = status
+    return statuses
+
+
+def check_outputs(out: pathlib.Path) -> tuple[dict, list[str]]:
+    """Validates results.json (Gradescope's fields), the JUnit XML and the Classroom result."""
+    problems = []
+    results = json.loads((out / "results.json").read_text())
+    for key in ("score", "execution_time", "output", "tests"):
+        if key not in results:
+            problems.append(f"results.json lacks '{key}'")
+    for test in results.get("tests", []):
+        for key in ("name", "score", "max_score", "output", "visibility"):
+            if key not in test:
+                problems.append(f"results.json test {test.get('name')} lacks '{key}'")
+        if test.get("score", 0) > test.get("max_score", 0):
+            problems.append(f"results.json test {test.get('name')} scores above its maximum")
+    total = sum(t.get("score", 0) for t in results.get("tests", []))
+    if abs(total - results.get("score", -1)) > 1e-9:
+        problems.append(f"results.json score {results.get('score')} != the sum of its tests {total}")
+    ET.parse(out / "junit.xml")
+    classroom = json.loads(base64.b64decode((out / "classroom.txt").read_text()))
+    if classroom.get("version") != 1 or "max_score" not in classroom:
+        problems.append("the Classroom result lacks version 1 / max_score")
+    return results, problems
+
+
+def run_case(case: dict, lab: str, fixtures: pathlib.Path, scratch: pathlib.Path,
+             grade: pathlib.Path) -> list[str]:
+    submission = scratch / "submission" / case["name"]
+    make_submission(case, lab, fixtures, submission)
+    out = scratch / "out" / case["name"]
+    out.mkdir(parents=True)
+    command = [str(grade), "--lab", lab, "--dir", str(submission), "--json", str(out / "results.json"),
+               "--junit", str(out / "junit.xml"), "--classroom", str(out / "classroom.txt"),
+               *case.get("args", [])]
+    env = dict(os.environ, PARLAB_NO_INSTALL="1", **case.get("env", {}))
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    (out / "report.txt").write_text(done.stdout)
+    problems = []
+    if done.returncode != case.get("exit", 0):
+        problems.append(f"exit status {done.returncode}, expected {case.get('exit', 0)}")
+    try:
+        results, more = check_outputs(out)
+        problems += more
+        statuses = statuses_from_junit(out / "junit.xml")
+    except (OSError, ValueError, ET.ParseError) as error:
+        return problems + [f"its files are missing or invalid: {error}"]
+    if "score" in case and abs(results["score"] - case["score"]) > 1e-9:
+        problems.append(f"score {results['score']:g}, expected {case['score']}")
+    for test, status in case.get("statuses", {}).items():
+        if statuses.get(test) != status:
+            problems.append(f"{test} is {statuses.get(test)}, expected {status}")
+    if "all_status" in case:
+        odd = {t: s for t, s in statuses.items() if s != case["all_status"]}
+        if odd or not statuses:
+            problems.append(f"expected every test {case['all_status']}, but {odd or 'there are none'}")
+    for status, count in case.get("at_least", {}).items():
+        seen = sum(s == status for s in statuses.values())
+        if seen < count:
+            problems.append(f"{seen} tests are {status}, expected at least {count}")
+    for phrase in case.get("text", []):
+        if phrase not in done.stdout:
+            problems.append(f"the report does not say {phrase!r}")
+    return problems
+
+
+def copy_of_checkout(scratch: pathlib.Path) -> pathlib.Path:
+    copy = scratch / "checkout"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".git", "build", "__pycache__"))
+    return copy
+
+
+def manifest_cases(lab: str, fixtures: pathlib.Path, scratch: pathlib.Path) -> dict[str, list[str]]:
+    """A manifest that misses a test is reported; a failed [[rule]] zeroes its parts."""
+    copy = copy_of_checkout(scratch)
+    manifest = lab_folder(lab, copy / "labs") / "grading.toml"
+    original = manifest.read_text()
+    env = dict(os.environ, PARLAB_NO_INSTALL="1")
+    failures: dict[str, list[str]] = {}
+
+    lines = original.splitlines()
+    dropped = next(i for i, line in enumerate(lines) if line.startswith('"'))
+    test = lines[dropped].split('"')[1]
+    manifest.write_text("\n".join(lines[:dropped] + lines[dropped + 1:]) + "\n")
+    done = subprocess.run([str(copy / "scripts/grade"), "--check-manifests", "--lab", lab],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    expected = f"test {test} is not in grading.toml"
+    if done.returncode != 1 or expected not in done.stdout:
+        failures["manifest_missing_test"] = [f"exit {done.returncode}, output:\n{done.stdout[-800:]}"]
+
+    # The rule gate, on lab 1's crash fixture: UsesOneNewThreadPerChunkNeverTheCaller (part C)
+    # crashes, and a rule naming it gates part A, whose tests all pass.
+    if lab == "01":
+        manifest.write_text(original + '\n[[rule]]\ntest = "CopyingThreads.UsesOneNewThreadPerChunkNeverTheCaller"\n'
+                            'parts = ["A"]\nsays = "a rule of the grader\'s self-test"\n')
+        out = scratch / "out" / "rule_gate"
+        out.mkdir(parents=True)
+        done = subprocess.run([str(copy / "scripts/grade"), "--lab", lab, "--dir", str(fixtures / "crash"),
+                               "--junit", str(out / "junit.xml")],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        (out / "report.txt").write_text(done.stdout)
+        try:
+            statuses = statuses_from_junit(out / "junit.xml")
+        except (OSError, ET.ParseError) as error:
+            statuses = {"?": str(error)}
+        gated = statuses.get("CopyingThreads.RejectsZeroThreadsWithAClearMessage")
+        if gated != "rule-broken" or "rule check failed" not in done.stdout or "score: 12 / 20" not in done.stdout:
+            failures["rule_gate"] = [f"RejectsZero... is {gated}; report:\n{done.stdout[-1200:]}"]
+    return failures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--case", action="append", default=[], help="run only these cases")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    args = parser.parse_args()
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+    grade = ROOT / "scripts" / "grade"
+    scratch = pathlib.Path(tempfile.mkdtemp(prefix="parlab-grade-selftest-"))
+    failed = 0
+    started = time.time()
+    try:
+        for cases_file in sorted(FIXTURES.glob("lab*/cases.json")):
+            spec = json.loads(cases_file.read_text())
+            lab = spec["lab"]
+            if not list((ROOT / "labs").glob(f"{lab}_*")):
+                print(f"skip {cases_file.parent.name}: lab {lab} is not in this checkout")
+                continue
+            for case in spec["cases"]:
+                if args.case and case["name"] not in args.case:
+                    continue
+                begun = time.time()
+                problems = run_case(case, lab, cases_file.parent, scratch, grade)
+                verdict = "ok  " if not problems else "FAIL"
+                print(f"{verdict} lab{lab}/{case['name']} ({time.time() - begun:.0f} s)", flush=True)
+                for problem in problems:
+                    print(f"       {problem}")
+                failed += bool(problems)
+            if not args.case or any(c in args.case for c in ("manifest_missing_test", "rule_gate")):
+                begun = time.time()
+                failures = manifest_cases(lab, cases_file.parent, scratch)
+                for name in ("manifest_missing_test", "rule_gate"):
+                    verdict = "ok  " if name not in failures else "FAIL"
+                    print(f"{verdict} lab{lab}/{name}", flush=True)
+                    for problem in failures.get(name, []):
+                        print(f"       {problem}")
+                print(f"     ({time.time() - begun:.0f} s)")
+                failed += len(failures)
+    finally:
+        if args.keep or failed:
+            print(f"reports kept in {scratch}/out")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+    print(f"grader self-test: {'all passed' if not failed else f'{failed} FAILED'} in {time.time() - started:.0f} s")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
