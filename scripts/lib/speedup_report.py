@@ -24,6 +24,11 @@ STAGES = {
     "multi_queue_pool": "lab 3B: queue per worker",
     "work_stealing": "lab 4: work stealing",
     "par_iter": "lab 5: par_iter",
+    "par_iter_parallel": "lab 5: par_iter, forced parallel",
+    "par_sort": "lab 5: parallel sort",
+    "std_sort": "std::sort",
+    "std_sort_par": "std::sort(std::execution::par)",
+    "thread_per_task": "a std::thread per task",
     "tbb": "oneTBB",
     "tbb_task_group": "oneTBB task_group",
     "openmp": "OpenMP",
@@ -274,6 +279,31 @@ class Report:
                          f"{format_n(crossover) if crossover else 'never (in range)'} | {', '.join(ratios)} |")
         return "\n".join(lines) + "\n"
 
+    def per_item_table(self, workload: str, title: str, baseline: str | None = None) -> str:
+        """Time per item (n items per run) for every stage at its main thread count, with the
+        speedup over `baseline` when that stage was measured."""
+        keys = [k for k in self.figures if k.workload == workload]
+        if not keys:
+            return ""
+        n = max(k.n for k in keys)
+        base_threads = self.main_threads(workload, baseline, n) if baseline else None
+        base = self.get(workload, baseline, n, base_threads) if base_threads else None
+        lines = [f"### {title} (n = {n:,})", "",
+                 "| version | threads | time (median) | spread (min – max) | per item |" +
+                 (f" speedup vs {stage_name(baseline)} |" if base else ""),
+                 "|---|---:|---:|---|---:|" + ("---:|" if base else "")]
+        for stage in self.stages(workload, n):
+            threads = self.main_threads(workload, stage, n)
+            figure = self.get(workload, stage, n, threads) if threads else None
+            if figure is None:
+                continue
+            row = (f"| {stage_name(stage)} | {threads} | {format_time(figure.median_ns)} | "
+                   f"{format_spread(figure)} | {format_time(figure.median_ns / n)} |")
+            if base:
+                row += f" {_ratio(base.median_ns, figure.median_ns)} |"
+            lines.append(row)
+        return "\n".join(lines) + "\n"
+
     def mine_table(self) -> str:
         """--mine: each of the student's stages against the reference, same run, same machine."""
         lines = ["### Your stages against the reference", "",
@@ -325,6 +355,8 @@ def markdown(report: Report, machine: dict) -> str:
         parts.append(report.imbalanced_table(workload))
     for workload in ("fib", "fib_cutoff"):
         parts.append(report.fib_table(workload))
+    parts.append(report.per_item_table("task_overhead", "Cost of one task: submit, run, collect the result"))
+    parts.append(report.per_item_table("sort", "Sorting random int64", baseline="std_sort"))
     for n in [s for s in (10**6,) if s in sizes] or sizes[-1:]:
         parts.append(report.scaling_table("sum_doubled", n))
     parts.append(report.scaling_table("imbalanced_linear", 10_000))
