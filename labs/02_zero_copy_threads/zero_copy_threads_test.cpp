@@ -1,0 +1,476 @@
+// Lab 2 (zero-copy threads): the graded tests for zero_copy_threads.hpp. Do not edit: the grader
+// checks this file against the release's copy.
+// Angle brackets on purpose: a quoted include would find the starter beside this file even
+// when the solution flavour is being built; <> searches only the flavour's include path.
+#include <copying_threads.hpp>
+#include <zero_copy_threads.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "common/data.hpp"
+#include "common/instrument.hpp"
+#include "common/testing/bounded.hpp"
+#include "common/testing/map_sum_matrix.hpp"
+#include "common/workload.hpp"
+
+namespace parlab::zero_copy {
+namespace {
+
+using namespace std::chrono_literals;
+
+const auto doubled = [](std::int32_t x) { return 2 * std::int64_t{x}; };
+
+/// What one call of body saw: its index, where its span starts (as an offset into the caller's
+/// buffer, or -1 when it lies outside), and its size.
+struct ChunkSeen {
+  std::size_t index = 0;
+  std::ptrdiff_t offset = 0;
+  std::size_t size = 0;
+  std::thread::id thread;
+};
+
+/// Runs for_each_chunk over `data` with k threads and records every call of body.
+std::vector<ChunkSeen> record_chunks(std::span<const std::int32_t> data, std::size_t k) {
+  std::mutex mutex;
+  std::vector<ChunkSeen> seen;
+  for_each_chunk(data, k, [&](std::span<const std::int32_t> chunk, std::size_t index) {
+    const std::int32_t* begin = chunk.data();
+    const bool inside =
+        !chunk.empty() && begin >= data.data() && begin + chunk.size() <= data.data() + data.size();
+    const std::scoped_lock lock(mutex);
+    seen.push_back(
+        {index, inside ? begin - data.data() : -1, chunk.size(), std::this_thread::get_id()});
+  });
+  std::sort(seen.begin(), seen.end(),
+            [](const ChunkSeen& a, const ChunkSeen& b) { return a.index < b.index; });
+  return seen;
+}
+
+// ---- for_each_chunk: the building block --------------------------------------------------
+
+TEST(ForEachChunk, RejectsZeroThreadsWithAClearMessage) {
+  const auto data = seed_data(10);
+  bool called = false;
+  try {
+    for_each_chunk(std::span<const std::int32_t>(data), 0,
+                   [&](std::span<const std::int32_t>, std::size_t) { called = true; });
+    ADD_FAILURE() << "for_each_chunk(data, k = 0, body) returned normally.\n"
+                  << "Rule: k = 0 threads cannot do any work, so it is a caller error and must "
+                     "throw std::invalid_argument.";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_GT(std::string(error.what()).size(), 10U)
+        << "the std::invalid_argument should say why k = 0 is rejected, but what() is \""
+        << error.what() << "\"";
+  }
+  EXPECT_FALSE(called) << "body ran although k = 0 was rejected";
+}
+
+TEST(ForEachChunk, HandsEachWorkerASpanIntoTheCallersBuffer) {
+  const auto data = seed_data(1'000);
+  for (const std::size_t k : {1, 2, 4, 7}) {
+    for (const ChunkSeen& chunk : record_chunks(data, k)) {
+      EXPECT_GE(chunk.offset, 0)
+          << "with k = " << k << ", chunk " << chunk.index << " (" << chunk.size
+          << " elements) does not lie inside the caller's buffer.\n"
+          << "Rule: lab 2 copies nothing; each worker gets a std::span that points into the "
+             "caller's own data (data.subspan(begin, size)).";
+    }
+  }
+}
+
+TEST(ForEachChunk, TilesTheBufferExactlyOnceInChunkOrder) {
+  for (const std::size_t n : {1, 2, 3, 7, 100, 1'003}) {
+    const auto data = seed_data(n);
+    for (const std::size_t k : {1, 2, 3, 4, 5, 8, 16}) {
+      const std::vector<ChunkSeen> seen = record_chunks(data, k);
+      const std::size_t expected_chunks = std::min(k, n);
+      ASSERT_EQ(seen.size(), expected_chunks)
+          << "n = " << n << ", k = " << k << ": body was called " << seen.size()
+          << " times.\nRule: one chunk per thread, min(k, n) chunks (never an empty one).";
+      std::ptrdiff_t next = 0;  // where chunk i must begin
+      for (std::size_t i = 0; i < seen.size(); ++i) {
+        ASSERT_EQ(seen[i].index, i) << "n = " << n << ", k = " << k
+                                    << ": the chunk indices must be 0 .. min(k, n) - 1, each once";
+        ASSERT_EQ(seen[i].offset, next)
+            << "n = " << n << ", k = " << k << ": chunk " << i << " begins at offset "
+            << seen[i].offset << " (-1: outside the buffer), but chunk " << i
+            << " must begin where chunk " << i - 1 << " ended, at " << next
+            << ".\nRule: the spans tile the caller's buffer in index order, no gap, no overlap.";
+        const ChunkRange expected = even_chunk(n, expected_chunks, i);
+        EXPECT_EQ(seen[i].size, expected.size())
+            << "n = " << n << ", k = " << k << ": chunk " << i << " has " << seen[i].size
+            << " elements, expected " << expected.size()
+            << ".\nRule: sizes differ by at most one (parlab::even_chunk computes them).";
+        next += static_cast<std::ptrdiff_t>(seen[i].size);
+      }
+      EXPECT_EQ(next, static_cast<std::ptrdiff_t>(n))
+          << "n = " << n << ", k = " << k << ": the chunks cover " << next
+          << " elements; they must cover all " << n << ", exactly once.";
+    }
+  }
+}
+
+TEST(ForEachChunk, RunsEachChunkOnItsOwnNewThreadNeverTheCaller) {
+  const auto data = seed_data(100);
+  for (std::size_t k = 1; k <= 8; ++k) {
+    const std::vector<ChunkSeen> seen = record_chunks(data, k);
+    std::vector<std::thread::id> threads;
+    for (const ChunkSeen& chunk : seen) {
+      EXPECT_NE(chunk.thread, std::this_thread::get_id())
+          << "with k = " << k << ", chunk " << chunk.index << " ran on the calling thread.\n"
+          << "Rule: in lab 2 the caller only starts, joins and rethrows; the workers run body.";
+      threads.push_back(chunk.thread);
+    }
+    std::sort(threads.begin(), threads.end());
+    EXPECT_EQ(std::unique(threads.begin(), threads.end()) - threads.begin(),
+              static_cast<std::ptrdiff_t>(k))
+        << "with k = " << k << ", " << k << " chunks did not run on " << k
+        << " distinct threads.\nRule: one new std::jthread per chunk.";
+  }
+}
+
+TEST(ForEachChunk, CallsNothingAndStartsNoThreadForEmptyInput) {
+  const std::vector<std::int32_t> empty;
+  std::atomic<int> calls{0};
+  for_each_chunk(std::span<const std::int32_t>(empty), 4,
+                 [&](std::span<const std::int32_t>, std::size_t) { calls.fetch_add(1); });
+  EXPECT_EQ(calls.load(), 0) << "body ran " << calls.load()
+                             << " times for empty input; there is nothing to hand out";
+}
+
+TEST(ForEachChunk, WritesThroughAMutableSpanInPlace) {
+  std::vector<std::int32_t> data = seed_data(1'001);
+  const std::int32_t* before = data.data();
+  for_each_chunk(std::span<std::int32_t>(data), 4, [](std::span<std::int32_t> chunk, std::size_t) {
+    for (std::int32_t& x : chunk) {
+      x *= 3;
+    }
+  });
+  EXPECT_EQ(data.data(), before);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    ASSERT_EQ(data[i], 3 * static_cast<std::int32_t>(i))
+        << "element " << i << " was not tripled in the caller's vector.\n"
+        << "Rule: the span a worker gets is a view of the caller's data; writing through it "
+           "writes the caller's elements.";
+  }
+}
+
+TEST(ForEachChunk, RethrowsOnlyAfterEveryWorkerHasFinished) {
+  parlab::testing::finish_within(
+      30s, "ForEachChunk.RethrowsOnlyAfterEveryWorkerHasFinished", [] {
+        const auto data = seed_data(400);
+        std::atomic<int> live{0};      // workers inside body
+        std::atomic<int> finished{0};  // workers that got to the end of their chunk
+        struct Leaving {               // decrements `live` however body is left
+          std::atomic<int>& live;
+          ~Leaving() { live.fetch_sub(1); }
+        };
+        try {
+          for_each_chunk(std::span<const std::int32_t>(data), 4,
+                         [&](std::span<const std::int32_t> chunk, std::size_t index) {
+                           live.fetch_add(1);
+                           const Leaving leaving{live};
+                           if (index == 0) {
+                             throw std::runtime_error("chunk 0 fails at once");
+                           }
+                           for (const std::int32_t x : chunk) {
+                             (void)burn(20'000, static_cast<std::uint64_t>(x));  // still busy
+                           }
+                           finished.fetch_add(1);
+                         });
+          ADD_FAILURE() << "the exception thrown by chunk 0's body did not reach the caller";
+        } catch (const std::runtime_error& error) {
+          EXPECT_STREQ(error.what(), "chunk 0 fails at once")
+              << "the caller must receive body's own exception object";
+          EXPECT_EQ(live.load(), 0)
+              << "when the exception reached the caller, " << live.load()
+              << " workers were still running body.\nRule: capture the exception on the worker and "
+                 "rethrow it only after every thread has been joined.";
+          EXPECT_EQ(finished.load(), 3)
+              << "the three chunks that did not throw must all have finished before for_each_chunk "
+                 "returned (nothing cancels them).";
+        }
+      });
+}
+
+TEST(ForEachChunk, RethrowsTheLowestChunksExceptionNotTheFirstInTime) {
+  parlab::testing::finish_within(30s, "ForEachChunk.RethrowsTheLowestChunksException...", [] {
+    const auto data = seed_data(400);
+    std::atomic<bool> last_threw{false};
+    try {
+      // Chunk 3 throws at once; chunk 1 throws only after chunk 3 has (or after 5 s).
+      for_each_chunk(std::span<const std::int32_t>(data), 4,
+                     [&](std::span<const std::int32_t>, std::size_t index) {
+                       if (index == 3) {
+                         last_threw.store(true);
+                         throw std::runtime_error("chunk 3");
+                       }
+                       if (index == 1) {
+                         (void)parlab::testing::eventually(5s, [&] { return last_threw.load(); });
+                         throw std::runtime_error("chunk 1");
+                       }
+                     });
+      ADD_FAILURE() << "chunks 1 and 3 threw, but for_each_chunk returned normally";
+    } catch (const std::runtime_error& error) {
+      EXPECT_STREQ(error.what(), "chunk 1")
+          << "chunks 1 and 3 both threw (chunk 3 first in time); the caller received \""
+          << error.what() << "\".\nRule: when several chunks throw, the lowest-numbered chunk's "
+          << "exception is rethrown and the rest are dropped, so the outcome depends on the "
+             "input, never on which thread happened to be faster.";
+    }
+  });
+}
+
+// ---- map_sum: the seed's workload on for_each_chunk ---------------------------------------
+
+TEST(ZeroCopyThreads, RejectsZeroThreadsWithAClearMessage) {
+  for (const std::size_t n : {0, 10}) {
+    const auto data = seed_data(n);
+    try {
+      (void)map_sum(data, 0, doubled);
+      ADD_FAILURE() << "map_sum(data of size " << n << ", k = 0, f) returned normally.\n"
+                    << "Rule: k = 0 is a caller error (even for empty input, as in lab 1) and "
+                       "must throw std::invalid_argument.";
+    } catch (const std::invalid_argument& error) {
+      EXPECT_GT(std::string(error.what()).size(), 10U)
+          << "the std::invalid_argument should say why k = 0 is rejected, but what() is \""
+          << error.what() << "\"";
+    }
+  }
+}
+
+TEST(ZeroCopyThreads, SumsTheSeedsMillionIntegersWithoutOverflow) {
+  const auto data = seed_data(1'000'000);
+  EXPECT_EQ(map_sum(data, 4, doubled), 999'999'000'000LL)
+      << "the sum of 2*x for x in 0..999,999 is 999,999,000,000, more than a 32-bit integer "
+         "holds.\nRule: accumulate integer results in 64 bits (map_sum_result_t does that).";
+  const auto doubled32 = [](std::int32_t x) { return 2 * x; };  // int results, like the blog's i32
+  EXPECT_EQ(map_sum(data, 4, doubled32), 999'999'000'000LL)
+      << "f returns int here; the sum must still be 64-bit.";
+}
+
+TEST(ZeroCopyThreads, MatchesTheSequentialSumForEverySizeAndThreadCount) {
+  parlab::testing::expect_map_sum_matrix(
+      "zero_copy::map_sum", [](std::span<const std::int32_t> data, std::size_t k, auto f) {
+        return map_sum(data, k, f);
+      });
+}
+
+TEST(ZeroCopyThreads, MatchesLabOneForEveryInput) {
+  for (const std::size_t n : parlab::testing::matrix_sizes) {
+    const std::vector<std::int32_t> random = random_data(n, /*seed=*/n + 5);
+    std::vector<double> reals(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      reals[i] = random[i] / 7.0;  // not exact in binary: the order of additions shows
+    }
+    for (const std::size_t k : {1, 2, 3, 4, 8, 17}) {
+      EXPECT_EQ(map_sum(random, k, doubled), parlab::copying::map_sum(random, k, doubled))
+          << "n = " << n << " random ints, k = " << k
+          << ": lab 2 and lab 1 disagree.\nRule: lab 2 changes how the work is done, not what "
+             "is computed.";
+      const auto halve = [](double x) { return x / 2; };
+      EXPECT_EQ(map_sum(reals, k, halve), parlab::copying::map_sum(reals, k, halve))
+          << "n = " << n << " doubles, k = " << k << ": lab 2 and lab 1 differ in the last bits."
+          << "\nRule: floating-point addition is not associative; with the same chunks "
+             "(even_chunk), each chunk summed in order from zero and the partial sums added in "
+             "chunk order, the two labs add in exactly the same order and agree bit for bit.";
+    }
+  }
+}
+
+TEST(ZeroCopyThreads, SumsFloatingPointResults) {
+  const std::vector<double> data = {0.5, 1.25, 2.0, -0.75};
+  EXPECT_DOUBLE_EQ(map_sum(data, 2, [](double x) { return x * 2; }), 6.0);
+}
+
+TEST(ZeroCopyThreads, CopiesNoElement) {
+  // (n, k) pairs: one thread, an uneven split, an even one, and k > n.
+  for (const auto& [n, k] :
+       {std::pair<std::size_t, std::size_t>{10'001, 1}, {10'001, 3}, {10'001, 4}, {5, 8}}) {
+    const auto values = seed_data(n);
+    CopyCounts counts;
+    const auto data = make_copy_counted(std::span<const std::int32_t>(values), counts);
+    counts.copies = 0;
+    counts.moves = 0;
+    const auto sum = map_sum(
+        data, k, [](const CopyCounted<std::int32_t>& x) { return 2 * std::int64_t{x.value()}; });
+    EXPECT_EQ(sum, seed_sum_doubled(n));
+    EXPECT_EQ(counts.copies.load(), 0U)
+        << "with n = " << n << " and k = " << k << ", " << counts.copies.load()
+        << " elements were copied (lab 1 copies all n).\nRule: lab 2 reads every element where "
+           "it lies, through a std::span; a copy means a chunk was materialised somewhere.";
+    EXPECT_EQ(counts.moves.load(), 0U)
+        << "with n = " << n << " and k = " << k << ", " << counts.moves.load()
+        << " elements were moved out of the caller's data.\nRule: the input is the caller's; "
+           "read it in place, never move from it.";
+  }
+}
+
+TEST(ZeroCopyThreads, MapsEveryElementInPlaceExactlyOnce) {
+  const auto data = seed_data(10'007);
+  for (const std::size_t k : {1, 2, 4, 9}) {
+    auto hits = std::make_unique<std::atomic<int>[]>(data.size());
+    std::atomic<int> outside{0};
+    const auto sum = map_sum(data, k, [&](const std::int32_t& x) {
+      const std::int32_t* where = &x;
+      if (where < data.data() || where >= data.data() + data.size()) {
+        outside.fetch_add(1);
+      } else {
+        hits[static_cast<std::size_t>(where - data.data())].fetch_add(1);
+      }
+      return 2 * std::int64_t{x};
+    });
+    EXPECT_EQ(sum, seed_sum_doubled(data.size()));
+    EXPECT_EQ(outside.load(), 0)
+        << "with k = " << k << ", f was given " << outside.load()
+        << " references to elements outside the caller's vector.\nRule: f must see the "
+           "caller's elements themselves (const T& into the caller's data), not copies.";
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      ASSERT_EQ(hits[i].load(), 1)
+          << "with k = " << k << ", element " << i << " of the caller's vector was mapped "
+          << hits[i].load() << " times.\nRule: the chunks tile the input exactly once.";
+    }
+  }
+}
+
+TEST(ZeroCopyThreads, ReturnsZeroAndStartsNoThreadForEmptyInput) {
+  const std::vector<std::int32_t> empty;
+  ThreadRecorder recorder;
+  EXPECT_EQ(map_sum(empty, 4, recorder.wrap(doubled)), 0) << "the sum over no elements is 0";
+  EXPECT_EQ(recorder.distinct_count(), 0U)
+      << "f must not be called for empty input (there is nothing to map)";
+}
+
+TEST(ZeroCopyThreads, UsesOneNewThreadPerChunkNeverTheCaller) {
+  const auto data = seed_data(1'000);
+  for (std::size_t k = 1; k <= 8; ++k) {
+    ThreadRecorder recorder;
+    EXPECT_EQ(map_sum(data, k, recorder.wrap(doubled)), seed_sum_doubled(1'000));
+    EXPECT_EQ(recorder.distinct_count(), k)
+        << "with k = " << k << " and n = 1000, f ran on " << recorder.distinct_count()
+        << " distinct threads.\nRule: lab 2 still creates exactly one new thread per chunk.";
+    EXPECT_FALSE(recorder.saw(std::this_thread::get_id()))
+        << "with k = " << k << ", f ran on the calling thread.\n"
+        << "Rule: in lab 2 the caller only starts, joins and combines; the workers map and sum.";
+  }
+}
+
+TEST(ZeroCopyThreads, UsesOnlyNThreadsWhenKExceedsN) {
+  const auto data = seed_data(3);
+  ThreadRecorder recorder;
+  EXPECT_EQ(map_sum(data, 8, recorder.wrap(doubled)), 6);
+  EXPECT_EQ(recorder.distinct_count(), 3U)
+      << "k = 8 threads for n = 3 elements: expected 3 threads (one per element), saw "
+      << recorder.distinct_count() << ".\nRule: never start a thread that has nothing to do.";
+}
+
+TEST(ZeroCopyThreads, CarriesOneWorkersExceptionToTheCaller) {
+  const auto data = seed_data(1'000);
+  const auto throw_at_777 = [](std::int32_t x) -> std::int64_t {
+    if (x == 777) {
+      throw std::runtime_error("f failed at 777");
+    }
+    return x;
+  };
+  for (const std::size_t k : {1, 2, 4}) {
+    try {
+      (void)map_sum(data, k, throw_at_777);
+      ADD_FAILURE() << "f threw on element 777 but map_sum returned normally (k = " << k << ")";
+    } catch (const std::runtime_error& error) {
+      EXPECT_STREQ(error.what(), "f failed at 777")
+          << "the caller must receive f's own exception object";
+    }
+  }
+}
+
+TEST(ZeroCopyThreads, CarriesAnExceptionFromTheLastElementOfTheLastChunk) {
+  const auto data = seed_data(1'003);
+  const auto throw_at_end = [](std::int32_t x) -> std::int64_t {
+    if (x == 1'002) {
+      throw std::out_of_range("f failed at the last element");
+    }
+    return x;
+  };
+  for (const std::size_t k : {1, 2, 4, 7}) {
+    try {
+      (void)map_sum(data, k, throw_at_end);
+      ADD_FAILURE() << "f threw on the last element (1002) but map_sum returned normally (k = " << k
+                    << ").\nRule: the last chunk's exception counts like any other; a "
+                    << "chunk bound that stops one short would also hide it.";
+    } catch (const std::out_of_range& error) {
+      EXPECT_STREQ(error.what(), "f failed at the last element")
+          << "the caller must receive f's own exception object, with its own type";
+    }
+  }
+}
+
+TEST(ZeroCopyThreads, RethrowsTheFirstChunksExceptionWhenEveryWorkerThrows) {
+  const auto data = seed_data(1'000);
+  const auto throw_at_once = [](std::int32_t x) -> std::int64_t {
+    throw std::runtime_error("f failed at " + std::to_string(x));
+  };
+  for (const std::size_t k : {1, 2, 4, 8}) {
+    try {
+      (void)map_sum(data, k, throw_at_once);
+      ADD_FAILURE() << "every call of f threw but map_sum returned normally (k = " << k << ")";
+    } catch (const std::runtime_error& error) {
+      EXPECT_STREQ(error.what(), "f failed at 0")
+          << "with k = " << k << " every chunk threw at its first element; the caller received \""
+          << error.what() << "\".\nRule: when several chunks throw, the exception of the "
+          << "lowest-numbered chunk (here chunk 0, at element 0) reaches the caller; the others "
+             "are dropped.";
+    }
+  }
+}
+
+/// Chunk 0 throws at its first element while chunks 1-3 are still busy; checks, when the
+/// exception arrives, that no call of f is still running and every other element was mapped.
+void expect_map_sum_rethrows_after_every_worker_finished() {
+  const auto data = seed_data(400);
+  std::atomic<int> live{0};  // calls of f in progress
+  std::atomic<int> finished_elements{0};
+  try {
+    (void)map_sum(data, 4, [&](std::int32_t x) -> std::int64_t {
+      live.fetch_add(1);
+      if (x == 0) {
+        live.fetch_sub(1);
+        throw std::runtime_error("first chunk fails at once");
+      }
+      (void)burn(2'000, static_cast<std::uint64_t>(x));  // the other chunks are still busy
+      finished_elements.fetch_add(1);
+      live.fetch_sub(1);
+      return x;
+    });
+    ADD_FAILURE() << "the exception from f did not reach the caller";
+  } catch (const std::runtime_error&) {
+    EXPECT_EQ(live.load(), 0) << "when the exception reached the caller, " << live.load()
+                              << " calls of f were still running.\nRule: join every thread "
+                                 "before rethrowing.";
+    EXPECT_EQ(finished_elements.load(), 300)
+        << "the three chunks that did not throw should all have been mapped before map_sum "
+           "returned (nothing cancels them).";
+  }
+}
+
+TEST(ZeroCopyThreads, RethrowsOnlyAfterEveryWorkerHasFinished) {
+  parlab::testing::finish_within(30s, "ZeroCopyThreads.RethrowsOnlyAfterEveryWorkerHasFinished",
+                                 expect_map_sum_rethrows_after_every_worker_finished);
+}
+
+}  // namespace
+}  // namespace parlab::zero_copy
