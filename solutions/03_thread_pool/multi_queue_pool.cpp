@@ -2,6 +2,8 @@
 // and of the workers' search, idle waiting and shutdown (see multi_queue_pool.hpp).
 #include "multi_queue_pool.hpp"
 
+#include "common/trace.hpp"
+
 #include <algorithm>
 #include <deque>
 #include <stdexcept>
@@ -157,7 +159,11 @@ void MultiQueuePool::work(std::size_t self) {
     if (!task && !queues_[self].pop(task)) {
       return;  // own queue closed and empty: nothing can be pushed onto it any more
     }
-    task();          // never throws: package_task stores exceptions in the future
+    {
+      // Tracing (scripts/trace): when off, a relaxed load and a predictable branch.
+      const trace::TaskScope traced(static_cast<std::uint32_t>(self));
+      task();  // never throws: package_task stores exceptions in the future
+    }
     task = nullptr;  // destroy the captures before reporting the task finished
     task_finished();
   }

@@ -2,6 +2,8 @@
 // ThreadPool (see thread_pool.hpp for the contract).
 #include "thread_pool.hpp"
 
+#include "common/trace.hpp"
+
 namespace parlab::pool {
 namespace {
 
@@ -20,7 +22,7 @@ ThreadPool::ThreadPool(std::size_t workers) : size_(workers) {
   workers_.reserve(workers);
   try {
     for (std::size_t i = 0; i < workers; ++i) {
-      workers_.emplace_back([this] { work(); });
+      workers_.emplace_back([this, i] { work(i); });
     }
   } catch (...) {
     shutdown();  // a joinable std::thread must not be destroyed
@@ -45,7 +47,7 @@ void ThreadPool::enqueue(Task task) {
   work_available_.notify_one();
 }
 
-void ThreadPool::work() {
+void ThreadPool::work(std::size_t index) {
   current_pool = this;
   std::unique_lock lock(mutex_);
   for (;;) {
@@ -59,7 +61,11 @@ void ThreadPool::work() {
     queue_.pop_front();
     ++running_;
     lock.unlock();
-    task();          // never throws: package_task stores exceptions in the future
+    {
+      // Tracing (scripts/trace): when off, a relaxed load and a predictable branch.
+      const trace::TaskScope traced(static_cast<std::uint32_t>(index));
+      task();  // never throws: package_task stores exceptions in the future
+    }
     task = nullptr;  // destroy the captures before reporting the task finished
     lock.lock();
     --running_;

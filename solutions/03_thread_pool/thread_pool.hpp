@@ -146,7 +146,7 @@ class ThreadPool {
 
  private:
   void enqueue(Task task);
-  void work();  // a worker's loop
+  void work(std::size_t index);  // worker `index`'s loop
 
   const std::size_t size_;
   std::mutex mutex_;
