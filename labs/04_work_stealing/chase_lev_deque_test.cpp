@@ -1,0 +1,284 @@
+// Lab 4a (work stealing): the graded tests for chase_lev_deque.hpp. Do not edit: the grader
+// checks this file against the release's copy.
+// Angle brackets on purpose: a quoted include would find the starter beside this file even
+// when the solution flavour is being built; <> searches only the flavour's include path.
+#include <chase_lev_deque.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/testing/bounded.hpp"
+
+namespace parlab::steal {
+namespace {
+
+using namespace std::chrono_literals;
+using parlab::testing::finish_within;
+
+// Items are small integers stored as pointer-sized values (what the scheduler stores: Job*).
+using Item = std::uintptr_t;
+
+TEST(ChaseLevDeque, StartsEmptyForTheOwnerAndForThieves) {
+  finish_within(30s, "StartsEmptyForTheOwnerAndForThieves", [] {
+    ChaseLevDeque<Item> deque;
+    EXPECT_FALSE(deque.pop().has_value())
+        << "pop() on a new deque returned an item.\nRule: a new deque is empty; pop() says so with "
+           "nullopt (and must not wrap an unsigned index below zero).";
+    EXPECT_EQ(deque.steal().status, StealStatus::empty)
+        << "steal() on a new deque did not report StealStatus::empty.";
+    EXPECT_FALSE(deque.pop().has_value()) << "a second pop() on an empty deque returned an item: "
+                                             "the first one did not restore bottom.";
+    deque.push(7);
+    const std::optional<Item> item = deque.pop();
+    ASSERT_TRUE(item.has_value())
+        << "push(7) then pop() returned nullopt.\nRule: after an empty "
+           "pop(), bottom must be restored so that the deque still works.";
+    EXPECT_EQ(*item, 7U);
+  });
+}
+
+TEST(ChaseLevDeque, OwnerPopsNewestFirst) {
+  finish_within(30s, "OwnerPopsNewestFirst", [] {
+    ChaseLevDeque<Item> deque;
+    for (Item i = 1; i <= 100; ++i) {
+      deque.push(i);
+    }
+    for (Item expected = 100; expected >= 1; --expected) {
+      const std::optional<Item> item = deque.pop();
+      ASSERT_TRUE(item.has_value()) << "pop() returned nullopt with " << expected << " items left";
+      ASSERT_EQ(*item, expected) << "pop() must return the newest item (LIFO at the bottom).";
+    }
+    EXPECT_FALSE(deque.pop().has_value()) << "the deque should be empty after 100 pushes and pops";
+  });
+}
+
+TEST(ChaseLevDeque, ThievesStealOldestFirst) {
+  finish_within(30s, "ThievesStealOldestFirst", [] {
+    ChaseLevDeque<Item> deque;
+    for (Item i = 1; i <= 100; ++i) {
+      deque.push(i);
+    }
+    for (Item expected = 1; expected <= 100; ++expected) {
+      const StealResult<Item> got = deque.steal();
+      ASSERT_EQ(got.status, StealStatus::success)
+          << "steal() with no competition must succeed while items remain (" << 101 - expected
+          << " left)";
+      ASSERT_EQ(got.value, expected) << "steal() must return the oldest item (FIFO at the top).";
+    }
+    EXPECT_EQ(deque.steal().status, StealStatus::empty);
+  });
+}
+
+TEST(ChaseLevDeque, OwnerAndThiefMeetAtTheLastItem) {
+  finish_within(30s, "OwnerAndThiefMeetAtTheLastItem", [] {
+    ChaseLevDeque<Item> deque;
+    deque.push(1);
+    deque.push(2);
+    EXPECT_EQ(deque.steal().value, 1U) << "the thief takes the oldest item";
+    const std::optional<Item> last = deque.pop();
+    ASSERT_TRUE(last.has_value()) << "one item was left for the owner";
+    EXPECT_EQ(*last, 2U);
+    EXPECT_FALSE(deque.pop().has_value());
+    EXPECT_EQ(deque.steal().status, StealStatus::empty);
+    deque.push(3);  // still usable after the last item was taken: bottom was restored
+    EXPECT_EQ(deque.steal().value, 3U)
+        << "after the last item was popped, a new push must be visible to thieves.\nRule: pop() of "
+           "the last item restores bottom to top whether it won or lost the race.";
+  });
+}
+
+TEST(ChaseLevDeque, GrowsPastItsFirstCapacityWithAMillionItems) {
+  finish_within(30s, "GrowsPastItsFirstCapacityWithAMillionItems", [] {
+    ChaseLevDeque<Item> deque(16);
+    constexpr Item kItems = 1'000'000;
+    for (Item i = 0; i < kItems; ++i) {
+      deque.push(i);
+    }
+    EXPECT_GE(deque.capacity(), kItems) << "the buffer must grow to hold every pushed item";
+    EXPECT_EQ(deque.size_estimate(), kItems);
+    // Half from each end: the copy into bigger buffers kept every item at its index.
+    for (Item i = 0; i < kItems / 2; ++i) {
+      const StealResult<Item> got = deque.steal();
+      ASSERT_TRUE(got.succeeded()) << "steal " << i << " failed";
+      ASSERT_EQ(got.value, i) << "growth must keep items in order (steal " << i << ")";
+    }
+    for (Item i = kItems; i > kItems / 2; --i) {
+      const std::optional<Item> item = deque.pop();
+      ASSERT_TRUE(item.has_value());
+      ASSERT_EQ(*item, i - 1) << "growth must keep items in order (pop)";
+    }
+    EXPECT_FALSE(deque.pop().has_value());
+  });
+}
+
+TEST(ChaseLevDeque, GrowsWhileWrappedAround) {
+  finish_within(30s, "GrowsWhileWrappedAround", [] {
+    // Move top far from 0 so the live items straddle the end of the circular buffer, then grow.
+    ChaseLevDeque<Item> deque(4);
+    for (Item i = 0; i < 3; ++i) {
+      deque.push(i);
+    }
+    for (Item i = 0; i < 3; ++i) {
+      ASSERT_EQ(deque.steal().value, i);
+    }
+    for (Item i = 3; i < 3 + 20; ++i) {
+      deque.push(i);
+    }
+    for (Item i = 3; i < 3 + 20; ++i) {
+      const StealResult<Item> got = deque.steal();
+      ASSERT_TRUE(got.succeeded());
+      ASSERT_EQ(got.value, i) << "items that wrapped around the buffer end must survive growth";
+    }
+  });
+}
+
+// Calls every deque operation once on this thread first, so that a starter that throws fails
+// the test here instead of terminating a helper thread.
+void expect_basic_operations_work() {
+  ChaseLevDeque<Item> probe;
+  probe.push(1);
+  probe.push(2);
+  (void)probe.steal();
+  (void)probe.pop();
+  (void)probe.pop();
+}
+
+// The owner pushes 10^6 items, popping some back as it goes (as a worker does); `thieves`
+// threads steal concurrently. Every item must be taken exactly once, by someone.
+void stress(std::size_t thieves) {
+  expect_basic_operations_work();
+  constexpr std::size_t kItems = 1'000'000;
+  ChaseLevDeque<Item> deque(64);  // small, so that growth happens under contention
+  auto taken = std::make_unique<std::atomic<std::uint8_t>[]>(kItems);
+  std::atomic<bool> owner_done{false};
+  std::atomic<std::size_t> stolen{0};
+  std::atomic<std::size_t> lost_races{0};
+
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < thieves; ++t) {
+    threads.emplace_back([&] {
+      std::size_t mine = 0;
+      while (true) {
+        const StealResult<Item> got = deque.steal();
+        if (got.succeeded()) {
+          taken[got.value].fetch_add(1, std::memory_order_relaxed);
+          ++mine;
+        } else if (got.status == StealStatus::lost_race) {
+          lost_races.fetch_add(1, std::memory_order_relaxed);
+        } else if (owner_done.load(std::memory_order_acquire)) {
+          break;  // empty after the owner finished: nothing will ever appear again
+        } else {
+          std::this_thread::yield();  // empty for now: let the owner run (2 cores, 5 threads)
+        }
+      }
+      stolen.fetch_add(mine, std::memory_order_relaxed);
+    });
+  }
+  std::size_t popped = 0;
+  for (std::size_t i = 0; i < kItems; ++i) {
+    deque.push(i);
+    if (i % 3 == 0) {  // pop back now and then, racing thieves for the last item
+      if (const std::optional<Item> item = deque.pop()) {
+        taken[*item].fetch_add(1, std::memory_order_relaxed);
+        ++popped;
+      }
+    }
+  }
+  while (const std::optional<Item> item = deque.pop()) {
+    taken[*item].fetch_add(1, std::memory_order_relaxed);
+    ++popped;
+  }
+  owner_done.store(true, std::memory_order_release);
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  std::size_t missing = 0;
+  std::size_t duplicated = 0;
+  std::size_t first_bad = kItems;
+  for (std::size_t i = 0; i < kItems; ++i) {
+    const unsigned count = taken[i].load(std::memory_order_relaxed);
+    if (count != 1 && first_bad == kItems) {
+      first_bad = i;
+    }
+    missing += count == 0 ? 1 : 0;
+    duplicated += count > 1 ? 1 : 0;
+  }
+  EXPECT_EQ(missing, 0U) << "items never taken, with " << thieves << " thieves (first: item "
+                         << first_bad
+                         << ").\nRule: an item leaves the deque only through a "
+                            "successful pop or steal.";
+  EXPECT_EQ(duplicated, 0U)
+      << "items taken twice, with " << thieves << " thieves (first: item " << first_bad
+      << ").\nUsual causes: reading the slot after the CAS on top, a missing fence in pop()/"
+         "steal(), or not restoring bottom after the last item.";
+  EXPECT_EQ(popped + stolen.load(), kItems)
+      << "owner took " << popped << ", thieves took " << stolen.load();
+}
+
+TEST(ChaseLevDeque, EveryItemIsTakenExactlyOnceWithOneThief) {
+  finish_within(120s, "the deque stress test with 1 thief", [] { stress(1); });
+}
+TEST(ChaseLevDeque, EveryItemIsTakenExactlyOnceWithTwoThieves) {
+  finish_within(120s, "the deque stress test with 2 thieves", [] { stress(2); });
+}
+TEST(ChaseLevDeque, EveryItemIsTakenExactlyOnceWithFourThieves) {
+  finish_within(120s, "the deque stress test with 4 thieves", [] { stress(4); });
+}
+
+TEST(ChaseLevDeque, PublishesWhatAnItemPointsToBeforeAThiefCanTakeIt) {
+  // Items are pointers to data written just before push(): a thief must see that data.
+  // (Under ThreadSanitizer a missing release/acquire pair shows up here as a data race.)
+  finish_within(60s, "the publication test", [] {
+    expect_basic_operations_work();
+    constexpr std::size_t kItems = 100'000;
+    struct Payload {
+      std::size_t value;
+    };
+    std::vector<std::unique_ptr<Payload>> storage(kItems);
+    ChaseLevDeque<Payload*> deque(8);
+    std::atomic<bool> done{false};
+    std::atomic<std::size_t> wrong{0};
+    std::atomic<std::size_t> received{0};
+    std::thread thief([&] {
+      while (true) {
+        const StealResult<Payload*> got = deque.steal();
+        if (got.succeeded()) {
+          received.fetch_add(1, std::memory_order_relaxed);
+          if (got.value->value != 12345) {
+            wrong.fetch_add(1, std::memory_order_relaxed);
+          }
+        } else if (got.status == StealStatus::empty && done.load(std::memory_order_acquire)) {
+          break;
+        }
+      }
+    });
+    std::size_t popped = 0;
+    for (std::size_t i = 0; i < kItems; ++i) {
+      storage[i] = std::make_unique<Payload>(Payload{12345});
+      deque.push(storage[i].get());
+      if (i % 2 == 0 && deque.pop().has_value()) {
+        ++popped;
+      }
+    }
+    while (deque.pop().has_value()) {
+      ++popped;
+    }
+    done.store(true, std::memory_order_release);
+    thief.join();
+    EXPECT_EQ(wrong.load(), 0U) << "a thief read a payload that was not yet written.\nRule: "
+                                   "push() publishes the item (release) and steal() acquires it.";
+    EXPECT_EQ(received.load() + popped, kItems);
+  });
+}
+
+}  // namespace
+}  // namespace parlab::steal

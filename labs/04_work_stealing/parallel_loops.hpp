@@ -1,0 +1,48 @@
+// Lab 4d (work stealing): loops on top of join — parallel_for, parallel_reduce and map_sum. This
+// is one of the student's files (with chase_lev_deque.hpp, scheduler.hpp and scheduler.cpp).
+#pragma once
+
+#include <cstddef>
+#include <ranges>
+
+#include "common/data.hpp"
+#include "common/not_implemented.hpp"
+#include "scheduler.hpp"
+
+namespace parlab::steal {
+
+/// Calls f(i) for every i in [first, last) in parallel on `scheduler`, halving the range with
+/// join() until pieces hold at most `grain` indices. @throws std::invalid_argument if grain == 0;
+/// what f throws.
+template <class F>
+void parallel_for([[maybe_unused]] Scheduler& scheduler, [[maybe_unused]] std::size_t first,
+                  [[maybe_unused]] std::size_t last, [[maybe_unused]] std::size_t grain,
+                  [[maybe_unused]] F f) {
+  // TODO(lab 4): task 4a. Checked by parallel_loops_test.cpp.
+  throw NotImplemented("lab 4, parallel_for in labs/04_work_stealing/parallel_loops.hpp");
+}
+
+/// Folds map(i) over [first, last) with the associative `reduce` and its `identity`, in
+/// parallel by recursive halving; combines left before right. @throws std::invalid_argument if
+/// grain == 0; what map or reduce throws.
+template <class T, class Reduce, class Map>
+T parallel_reduce([[maybe_unused]] Scheduler& scheduler, [[maybe_unused]] std::size_t first,
+                  [[maybe_unused]] std::size_t last, [[maybe_unused]] std::size_t grain,
+                  [[maybe_unused]] T identity, [[maybe_unused]] Reduce reduce,
+                  [[maybe_unused]] Map map) {
+  // TODO(lab 4): task 4b. Checked by parallel_loops_test.cpp.
+  throw NotImplemented("lab 4, parallel_reduce in labs/04_work_stealing/parallel_loops.hpp");
+}
+
+/// Lab 1-3's map_sum on the scheduler: the sum of f over data (64-bit for integers). Say in
+/// this comment what k means for you, now that the scheduler owns the threads.
+/// @throws std::invalid_argument if k == 0.
+template <std::ranges::contiguous_range Range, class F>
+map_sum_result_t<Range, F> map_sum([[maybe_unused]] Scheduler& scheduler,
+                                   [[maybe_unused]] const Range& data,
+                                   [[maybe_unused]] std::size_t k, [[maybe_unused]] F f) {
+  // TODO(lab 4): task 4c. Checked by parallel_loops_test.cpp.
+  throw NotImplemented("lab 4, map_sum in labs/04_work_stealing/parallel_loops.hpp");
+}
+
+}  // namespace parlab::steal

@@ -1,0 +1,48 @@
+// Lab 4b/4c (work stealing): the out-of-line half of the scheduler (worker threads, stealing,
+// sleeping). This is one of the student's files: the only files you edit in lab 4.
+#include "scheduler.hpp"
+
+#include <algorithm>
+
+namespace parlab::steal {
+
+// TODO(lab 4): task 3. The sleep protocol. Idle workers spin briefly, then sleep; pushing work
+// wakes a sleeper, and a finished stolen job wakes the worker waiting for it. Write a comment
+// block here that names the race you prevent (the lost wake-up) and argues why it cannot happen
+// with your protocol. Checked by sleeping_test.cpp.
+
+Scheduler::Scheduler([[maybe_unused]] std::size_t workers) {
+  // TODO(lab 4): task 2. Reject 0 workers, create the deques, start the worker threads.
+  throw NotImplemented("lab 4, Scheduler::Scheduler in labs/04_work_stealing/scheduler.cpp");
+}
+
+Scheduler::Scheduler() : Scheduler(std::max(1U, std::thread::hardware_concurrency())) {}
+
+Scheduler::~Scheduler() = default;  // TODO(lab 4): task 2. Stop and join the workers.
+
+std::size_t Scheduler::size() const noexcept {
+  return 0;  // TODO(lab 4): task 2.
+}
+
+WorkerStats Scheduler::stats([[maybe_unused]] std::size_t worker) const {
+  // TODO(lab 4): task 2e. Checked by join_test.cpp.
+  throw NotImplemented("lab 4, Scheduler::stats in labs/04_work_stealing/scheduler.cpp");
+}
+
+WorkerStats Scheduler::total_stats() const {
+  throw NotImplemented("lab 4, Scheduler::total_stats in labs/04_work_stealing/scheduler.cpp");
+}
+
+Scheduler* Scheduler::current() noexcept {
+  return nullptr;  // TODO(lab 4): task 2. The calling worker's scheduler.
+}
+
+std::optional<std::size_t> Scheduler::current_worker() noexcept {
+  return std::nullopt;  // TODO(lab 4): task 2. The calling worker's index.
+}
+
+Scheduler& default_scheduler() {
+  throw NotImplemented("lab 4, default_scheduler in labs/04_work_stealing/scheduler.cpp");
+}
+
+}  // namespace parlab::steal

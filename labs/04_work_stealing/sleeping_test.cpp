@@ -1,0 +1,160 @@
+// Lab 4c (work stealing): the graded tests for sleeping workers (scheduler.hpp, scheduler.cpp):
+// idle workers use no CPU, new work and finished jobs wake them, and no wake-up is lost.
+// Do not edit: the grader checks this file against the release's copy.
+// Angle brackets on purpose: a quoted include would find the starter beside this file even
+// when the solution flavour is being built; <> searches only the flavour's include path.
+#include <scheduler.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "common/instrument.hpp"
+#include "common/testing/bounded.hpp"
+
+namespace parlab::steal {
+namespace {
+
+using namespace std::chrono_literals;
+using parlab::testing::eventually;
+using parlab::testing::finish_within;
+
+std::uint64_t fib(Scheduler& scheduler, int n) {
+  if (n < 2) {
+    return static_cast<std::uint64_t>(n);
+  }
+  auto [a, b] =
+      scheduler.join([&] { return fib(scheduler, n - 1); }, [&] { return fib(scheduler, n - 2); });
+  return a + b;
+}
+
+constexpr std::uint64_t fib_sequential(int n) {
+  return n < 2 ? static_cast<std::uint64_t>(n) : fib_sequential(n - 1) + fib_sequential(n - 2);
+}
+
+TEST(Sleeping, AnIdleSchedulerUsesAlmostNoCpu) {
+  finish_within(30s, "measuring an idle scheduler", [] {
+    Scheduler scheduler(2);
+    ASSERT_EQ(scheduler.run([&] { return fib(scheduler, 18); }), fib_sequential(18));
+    std::this_thread::sleep_for(50ms);  // spinning, if any, should be over by now
+    const auto cpu_before = process_cpu_time();
+    std::this_thread::sleep_for(200ms);
+    const auto used = process_cpu_time() - cpu_before;
+    EXPECT_LT(used, 10ms) << "the process used "
+                          << std::chrono::duration_cast<std::chrono::microseconds>(used).count()
+                          << " us of CPU in 200 ms while the scheduler had nothing to do.\nRule: "
+                             "idle workers spin only briefly, then sleep (atomic::wait or a "
+                             "condition variable), and nothing wakes them until work arrives.";
+  });
+}
+
+TEST(Sleeping, NewWorkWakesASleepingWorker) {
+  finish_within(60s, "a join whose b only a sleeping worker can run", [] {
+    Scheduler scheduler(2);
+    scheduler.run([] {});
+    std::this_thread::sleep_for(50ms);  // both workers are asleep now
+    std::atomic<bool> b_started{false};
+    std::optional<std::size_t> a_worker;
+    std::optional<std::size_t> b_worker;
+    bool a_saw_b = false;
+    scheduler.join(
+        [&] {
+          a_worker = Scheduler::current_worker();
+          a_saw_b = eventually(20s, [&] { return b_started.load(std::memory_order_acquire); });
+        },
+        [&] {
+          b_worker = Scheduler::current_worker();
+          b_started.store(true, std::memory_order_release);
+        });
+    EXPECT_TRUE(a_saw_b) << "b was pushed while the other worker slept, and nobody woke it.\n"
+                            "Rule: pushing work wakes a sleeping worker if there is one.";
+    EXPECT_NE(a_worker, b_worker);
+  });
+}
+
+TEST(Sleeping, AFinishedStolenJobWakesItsSleepingOwner) {
+  finish_within(60s, "a join whose owner sleeps until the thief finishes b", [] {
+    Scheduler scheduler(2);
+    std::atomic<bool> b_started{false};
+    std::atomic<bool> b_finished{false};
+    scheduler.join(
+        [&] { (void)eventually(20s, [&] { return b_started.load(std::memory_order_acquire); }); },
+        [&] {
+          b_started.store(true, std::memory_order_release);
+          std::this_thread::sleep_for(200ms);  // long enough for the owner to fall asleep
+          b_finished.store(true, std::memory_order_release);
+        });
+    EXPECT_TRUE(b_finished.load(std::memory_order_acquire))
+        << "join returned before the stolen b had finished";
+  });
+}
+
+TEST(Sleeping, NoWakeUpIsLostAcrossManyIdleBusyCycles) {
+  // Short pauses between bursts of work put workers to sleep at every moment of their protocol;
+  // a lost wake-up shows up as a hang (caught by finish_within) rather than a wrong value.
+  finish_within(120s, "2,000 bursts of work separated by idle gaps", [] {
+    Scheduler scheduler(2);
+    std::mt19937 random(42);
+    std::uniform_int_distribution<int> pause_us(0, 300);
+    for (int round = 0; round < 2'000; ++round) {
+      ASSERT_EQ(scheduler.run([&] { return fib(scheduler, 8); }), fib_sequential(8));
+      std::this_thread::sleep_for(std::chrono::microseconds(pause_us(random)));
+    }
+  });
+}
+
+TEST(Sleeping, NoWakeUpIsLostWithManyOutsideCallers) {
+  finish_within(120s, "4 outside threads submitting bursts with idle gaps", [] {
+    Scheduler scheduler(3);
+    std::vector<std::thread> callers;
+    std::atomic<int> wrong{0};
+    for (int t = 0; t < 4; ++t) {
+      callers.emplace_back([&, t] {
+        std::mt19937 random(static_cast<unsigned>(t));
+        std::uniform_int_distribution<int> pause_us(0, 200);
+        for (int round = 0; round < 300; ++round) {
+          try {
+            if (scheduler.run([&] { return fib(scheduler, 10); }) != fib_sequential(10)) {
+              wrong.fetch_add(1, std::memory_order_relaxed);
+            }
+          } catch (...) {  // an exception escaping a thread would terminate the test binary
+            wrong.fetch_add(1, std::memory_order_relaxed);
+          }
+          std::this_thread::sleep_for(std::chrono::microseconds(pause_us(random)));
+        }
+      });
+    }
+    for (auto& caller : callers) {
+      caller.join();
+    }
+    EXPECT_EQ(wrong.load(), 0);
+  });
+}
+
+TEST(Sleeping, DestructionIsCleanWhenIdleFreshOrJustBusy) {
+  finish_within(120s, "destroying schedulers in every state", [] {
+    for (int round = 0; round < 20; ++round) {
+      { Scheduler fresh(2); }  // workers may not even have started
+      {
+        Scheduler idle(2);
+        idle.run([] {});
+        std::this_thread::sleep_for(2ms);
+      }
+      {
+        Scheduler busy(2);
+        EXPECT_EQ(busy.run([&] { return fib(busy, 16); }), fib_sequential(16));
+      }  // destroyed right after heavy use, while workers may still be spinning
+    }
+  });
+}
+
+}  // namespace
+}  // namespace parlab::steal

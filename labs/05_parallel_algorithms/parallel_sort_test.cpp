@@ -1,0 +1,241 @@
+// Lab 5 (parallel algorithms): the graded tests for parallel_sort.hpp. Do not edit: the grader
+// checks this file against the release's copy.
+// Angle brackets on purpose: a quoted include would find the starter beside this file even
+// when the solution flavour is being built; <> searches only the flavour's include path.
+#include <parallel_sort.hpp>
+#include <scheduler.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "common/instrument.hpp"
+#include "common/testing/bounded.hpp"
+
+namespace parlab::par {
+namespace {
+
+using namespace std::chrono_literals;
+using steal::Scheduler;
+
+constexpr auto kLimit = 30'000ms;  // generous: a deadlock, not slowness, is what this catches
+constexpr std::uint64_t kSeed = 20'260'506;
+
+Scheduler& scheduler_with(std::size_t workers) {
+  static std::unique_ptr<Scheduler> schedulers[4];
+  if (!schedulers[workers]) {
+    schedulers[workers] = std::make_unique<Scheduler>(workers);
+  }
+  return *schedulers[workers];
+}
+
+std::vector<std::int64_t> random_int64(std::size_t n, std::uint64_t seed, std::int64_t low,
+                                       std::int64_t high) {
+  std::mt19937_64 generator(seed);
+  std::uniform_int_distribution<std::int64_t> value(low, high);
+  std::vector<std::int64_t> data(n);
+  for (auto& x : data) {
+    x = value(generator);
+  }
+  return data;
+}
+
+/// Where two vectors first differ, for messages.
+template <class T>
+std::string first_difference(const std::vector<T>& got, const std::vector<T>& expected) {
+  const auto at = std::mismatch(got.begin(), got.end(), expected.begin(), expected.end());
+  return "first difference at position " + std::to_string(at.first - got.begin()) + " of " +
+         std::to_string(got.size());
+}
+
+TEST(ParallelSort, MatchesStdSortOnRandomInputs) {
+  std::mt19937_64 generator(kSeed);
+  std::vector<std::size_t> sizes = {
+      0, 1, 2, 3, kSortSequentialThreshold, kSortSequentialThreshold + 1, 300'000};
+  std::uniform_real_distribution<double> log_size(0.0, 5.5);
+  for (int i = 0; i < 5; ++i) {
+    sizes.push_back(static_cast<std::size_t>(std::pow(10.0, log_size(generator))));
+  }
+  for (const std::size_t n : sizes) {
+    const std::uint64_t seed = generator();
+    const std::size_t workers = 1 + generator() % 3;
+    const std::int64_t range = generator() % 2 == 0 ? 10 : INT64_C(1) << 62;  // duplicates, or few
+    SCOPED_TRACE("seed " + std::to_string(seed) + ", n " + std::to_string(n) + ", workers " +
+                 std::to_string(workers) + ", values in +-" + std::to_string(range));
+    std::vector<std::int64_t> data = random_int64(n, seed, -range, range);
+    std::vector<std::int64_t> expected = data;
+    std::sort(expected.begin(), expected.end());
+    parlab::testing::finish_within(kLimit, "parallel_sort",
+                                   [&] { parallel_sort(scheduler_with(workers), data); });
+    EXPECT_TRUE(data == expected) << "parallel_sort differs from std::sort: "
+                                  << first_difference(data, expected);
+  }
+}
+
+TEST(ParallelSort, MatchesStdSortOnSortedReversedAndAllEqualInputs) {
+  for (const std::size_t n : {std::size_t{100'003}, kSortSequentialThreshold + 7}) {
+    std::vector<std::int64_t> ascending(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      ascending[i] = static_cast<std::int64_t>(i) - 500;
+    }
+    std::vector<std::int64_t> descending(ascending.rbegin(), ascending.rend());
+    std::vector<std::int64_t> equal(n, 42);
+    std::vector<std::int64_t> sawtooth(n);  // sorted runs of 1000: merges of unequal runs
+    for (std::size_t i = 0; i < n; ++i) {
+      sawtooth[i] = static_cast<std::int64_t>(i % 1'000);
+    }
+    for (auto* data : {&ascending, &descending, &equal, &sawtooth}) {
+      const char* name = data == &ascending    ? "already sorted"
+                         : data == &descending ? "reversed"
+                         : data == &equal      ? "all equal"
+                                               : "sawtooth";
+      SCOPED_TRACE(std::string(name) + ", n " + std::to_string(n));
+      std::vector<std::int64_t> expected = *data;
+      std::sort(expected.begin(), expected.end());
+      parlab::testing::finish_within(kLimit, "parallel_sort",
+                                     [&] { parallel_sort(scheduler_with(2), *data); });
+      EXPECT_TRUE(*data == expected) << "parallel_sort of a " << name << " input differs from "
+                                     << "std::sort: " << first_difference(*data, expected);
+    }
+  }
+}
+
+TEST(ParallelSort, SortsWithACustomComparator) {
+  std::vector<std::int64_t> numbers = random_int64(50'000, kSeed + 1, -1'000'000, 1'000'000);
+  std::vector<std::int64_t> expected_numbers = numbers;
+  std::sort(expected_numbers.begin(), expected_numbers.end(), std::greater<>());
+  std::vector<std::string> words(30'000);
+  std::mt19937_64 generator(kSeed + 2);
+  for (auto& word : words) {
+    word = std::to_string(generator() % 100'000);  // compared as text: "10" < "9"
+  }
+  std::vector<std::string> expected_words = words;
+  std::sort(expected_words.begin(), expected_words.end());
+  parlab::testing::finish_within(kLimit, "parallel_sort with comparators", [&] {
+    parallel_sort(scheduler_with(3), numbers, std::greater<>());
+    parallel_sort(scheduler_with(3), words);
+  });
+  EXPECT_TRUE(numbers == expected_numbers)
+      << "parallel_sort(..., std::greater<>()) must sort in descending order: "
+      << first_difference(numbers, expected_numbers);
+  EXPECT_TRUE(words == expected_words)
+      << "parallel_sort of std::string: " << first_difference(words, expected_words);
+}
+
+TEST(ParallelStableSort, KeepsEqualElementsInTheirInputOrder) {
+  // (key, position) pairs compared by key only: few keys, so most elements have equals.
+  std::mt19937_64 generator(kSeed + 3);
+  for (const std::size_t n : {std::size_t{5}, std::size_t{200'001}}) {
+    SCOPED_TRACE("n " + std::to_string(n));
+    std::vector<std::pair<int, std::size_t>> data(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      data[i] = {static_cast<int>(generator() % 16), i};
+    }
+    const auto by_key = [](const auto& a, const auto& b) { return a.first < b.first; };
+    auto expected = data;
+    std::stable_sort(expected.begin(), expected.end(), by_key);
+    parlab::testing::finish_within(kLimit, "parallel_stable_sort",
+                                   [&] { parallel_stable_sort(scheduler_with(3), data, by_key); });
+    EXPECT_TRUE(data == expected)
+        << "parallel_stable_sort differs from std::stable_sort: "
+        << first_difference(data, expected)
+        << ".\nRule: of equal keys, the element earlier in the input stays earlier (leaves sort "
+           "stably; a merge takes the left run's element on a tie).";
+  }
+}
+
+TEST(ParallelSort, SortsLargeInputsOnMoreThanOneThread) {
+  // Each thread's first comparison waits (bounded) until a second thread has compared too: a
+  // sort that never forks fails here; one that forks passes, because the idle worker steals.
+  std::vector<std::int64_t> data = random_int64(100'000, kSeed + 4, -1'000'000, 1'000'000);
+  ThreadRecorder recorder;
+  std::atomic<bool> second_thread_seen{false};
+  std::atomic<bool> gave_up{false};
+  parlab::testing::finish_within(kLimit, "parallel_sort on 2 workers", [&] {
+    parallel_sort(scheduler_with(2), data, [&](std::int64_t a, std::int64_t b) {
+      if (!second_thread_seen.load(std::memory_order_relaxed)) {
+        recorder.record();
+        if (parlab::testing::eventually(10'000ms, [&] { return recorder.distinct_count() >= 2; })) {
+          second_thread_seen.store(true, std::memory_order_relaxed);
+        } else {
+          gave_up.store(true, std::memory_order_relaxed);
+        }
+      }
+      return a < b;
+    });
+  });
+  EXPECT_TRUE(std::is_sorted(data.begin(), data.end()));
+  EXPECT_FALSE(gave_up.load())
+      << "100,000 elements were compared on one thread only for 10 s while a second worker was "
+         "idle.\nRule: parallel_sort sorts the two halves with join(), so another worker can take "
+         "one.";
+}
+
+TEST(ParallelSort, SortsSmallInputsInlineOnTheCaller) {
+  std::vector<std::int64_t> data = random_int64(1'000, kSeed + 5, -1'000, 1'000);
+  ThreadRecorder recorder;
+  parlab::testing::finish_within(kLimit, "a small parallel_sort", [&] {
+    const auto caller = std::this_thread::get_id();
+    parallel_sort(scheduler_with(2), data, [&](std::int64_t a, std::int64_t b) {
+      recorder.record();
+      return a < b;
+    });
+    EXPECT_EQ(recorder.distinct_count(), 1U)
+        << "1,000 elements (below kSortSequentialThreshold = " << kSortSequentialThreshold
+        << ") were compared on " << recorder.distinct_count() << " threads.\nRule: small inputs "
+        << "are sorted inline with std::sort, because forking costs more than it saves.";
+    EXPECT_TRUE(recorder.saw(caller)) << "the small sort did not run on the calling thread";
+  });
+  EXPECT_TRUE(std::is_sorted(data.begin(), data.end()));
+}
+
+TEST(ParallelSort, WorksNestedInsideJoin) {
+  std::vector<std::int64_t> left = random_int64(60'000, kSeed + 6, -5'000, 5'000);
+  std::vector<std::int64_t> right = random_int64(70'001, kSeed + 7, -5'000, 5'000);
+  parlab::testing::finish_within(kLimit, "parallel_sort inside join", [&] {
+    scheduler_with(2).join([&] { parallel_sort(left); }, [&] { parallel_sort(right); });
+  });
+  EXPECT_TRUE(std::is_sorted(left.begin(), left.end())) << "parallel_sort inside join's first side";
+  EXPECT_TRUE(std::is_sorted(right.begin(), right.end()))
+      << "parallel_sort inside join's second side";
+}
+
+TEST(ParallelSort, CarriesAComparatorExceptionToTheCaller) {
+  std::vector<std::int64_t> data = random_int64(100'000, kSeed + 8, -1'000'000, 1'000'000);
+  std::atomic<int> comparisons{0};
+  parlab::testing::finish_within(kLimit, "a comparator that throws", [&] {
+    try {
+      parallel_sort(scheduler_with(2), data, [&](std::int64_t a, std::int64_t b) {
+        // relaxed: a counter; the throw only has to happen once, somewhere in the middle.
+        if (comparisons.fetch_add(1, std::memory_order_relaxed) == 500'000) {
+          throw std::runtime_error("comparator failed");
+        }
+        return a < b;
+      });
+      ADD_FAILURE() << "parallel_sort returned although the comparator threw";
+    } catch (const std::runtime_error& error) {
+      EXPECT_EQ(std::string(error.what()), "comparator failed")
+          << "the caller must receive the comparator's own exception";
+    }
+    std::vector<std::int64_t> again = random_int64(50'000, kSeed + 9, -10, 10);
+    parallel_sort(scheduler_with(2), again);
+    EXPECT_TRUE(std::is_sorted(again.begin(), again.end()))
+        << "the scheduler must keep working after an exception";
+  });
+}
+
+}  // namespace
+}  // namespace parlab::par

@@ -1,0 +1,593 @@
+// Lab 5 (parallel algorithms), reference solution: par_iter, a lazy parallel-iterator API in the
+// style of Rayon on the lab 4 work-stealing scheduler: sources, adapters and consumers, adaptive
+// splitting (split again only where work was stolen) and a sequential fallback for small inputs.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <iterator>
+#include <limits>
+#include <optional>
+#include <ranges>
+#include <span>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "common/data.hpp"
+#include "scheduler.hpp"
+
+namespace parlab::par {
+
+using steal::Scheduler;
+
+/// Inputs of at most this many elements run inline on the caller, as a plain loop, unless a
+/// pipeline says otherwise (ParIter::with_sequential_threshold) or the process default is
+/// changed (set_default_sequential_threshold).
+///
+/// Measured, not guessed: the crossover of the seed's workload (2*x summed, a cheap map of
+/// 0.1-0.15 ns per element) on the reference machine, i.e. the n where the pipeline forced
+/// parallel on 2 workers (sum_doubled/par_iter_parallel/<n>/2) stops losing to the loop
+/// (sum_doubled/sequential/<n>/1): it still lost by 1.09x at 2^19 and won at 2^20. The unit is
+/// "elements of cheap work", about 80 us of loop here: a pipeline whose items cost more should
+/// lower its threshold in proportion. labs/05_parallel_algorithms/README.md shows the curve and
+/// how to re-measure it.
+inline constexpr std::size_t kMeasuredSequentialThreshold = 524'288;
+
+namespace detail {
+// relaxed: a tuning knob; a consumer that reads a stale value is still correct.
+inline std::atomic<std::size_t> default_sequential_threshold{kMeasuredSequentialThreshold};
+}  // namespace detail
+
+/// The threshold every pipeline uses unless it sets its own. Thread-safe.
+inline std::size_t default_sequential_threshold() noexcept {
+  return detail::default_sequential_threshold.load(std::memory_order_relaxed);
+}
+
+/// Changes the process-wide default threshold (0: always go parallel). Thread-safe; consumers
+/// that have already started keep the value they read.
+inline void set_default_sequential_threshold(std::size_t elements) noexcept {
+  detail::default_sequential_threshold.store(elements, std::memory_order_relaxed);
+}
+
+namespace detail {
+
+// ---- The producer protocol -----------------------------------------------------------------
+//
+// A pipeline is a producer: a base sequence of size() positions, and drive(first, last, sink),
+// which calls sink(position, item) for every item that base positions [first, last) produce,
+// in order, on the calling thread. Adapters wrap a producer and transform what reaches the sink
+// (map changes the item, filter drops some); consumers supply the sink (add to a sum, push into
+// a vector). Nothing is computed until a consumer drives the pipeline: that is the laziness.
+//
+// Because every piece of the base range can be driven independently, the splitter below can
+// cut the range anywhere and hand the pieces to different workers; the consumer then combines
+// the pieces' results left to right.
+//
+// A sink returns void, or bool where false means "stop, the answer is known" (any/all). feed()
+// turns both into bool; for void sinks the constant folds away and the loop stays a plain loop.
+template <class Sink, class Item>
+bool feed(Sink& sink, std::size_t position, Item&& item) {
+  if constexpr (std::is_void_v<std::invoke_result_t<Sink&, std::size_t, Item&&>>) {
+    sink(position, std::forward<Item>(item));
+    return true;
+  } else {
+    return static_cast<bool>(sink(position, std::forward<Item>(item)));
+  }
+}
+
+/// The elements of a contiguous range, by reference.
+template <class T>
+class SliceProducer {
+ public:
+  using item_type = T&;
+  static constexpr bool indexed = true;
+  explicit SliceProducer(std::span<T> data) noexcept : data_(data) {}
+  [[nodiscard]] std::size_t size() const noexcept { return data_.size(); }
+  template <class Sink>
+  bool drive(std::size_t first, std::size_t last, Sink& sink) const {
+    T* const elements = data_.data();
+    for (std::size_t i = first; i != last; ++i) {
+      if (!feed(sink, i, elements[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  std::span<T> data_;
+};
+
+/// The integers first, first + 1, ..., last - 1.
+template <class I>
+class RangeProducer {
+ public:
+  using item_type = I;
+  static constexpr bool indexed = true;
+  // Unsigned arithmetic: last - first may not fit in I (par_range(INT_MIN, INT_MAX)).
+  RangeProducer(I first, I last) noexcept
+      : first_(first),
+        size_(last > first ? static_cast<std::size_t>(static_cast<U>(last) - static_cast<U>(first))
+                           : 0) {}
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  template <class Sink>
+  bool drive(std::size_t first, std::size_t last, Sink& sink) const {
+    for (std::size_t i = first; i != last; ++i) {
+      if (!feed(sink, i, static_cast<I>(static_cast<U>(first_) + static_cast<U>(i)))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  using U = std::make_unsigned_t<I>;
+  I first_;
+  std::size_t size_;
+};
+
+/// f(item) for every item of the inner producer.
+template <class Inner, class F>
+class MapProducer {
+ public:
+  using item_type = std::invoke_result_t<const F&, typename Inner::item_type>;
+  static constexpr bool indexed = Inner::indexed;
+  MapProducer(Inner inner, F f) : inner_(std::move(inner)), f_(std::move(f)) {}
+  [[nodiscard]] std::size_t size() const noexcept { return inner_.size(); }
+  template <class Sink>
+  bool drive(std::size_t first, std::size_t last, Sink& sink) const {
+    auto mapped = [&](std::size_t position, auto&& item) {
+      return feed(sink, position, std::invoke(f_, std::forward<decltype(item)>(item)));
+    };
+    return inner_.drive(first, last, mapped);
+  }
+
+ private:
+  Inner inner_;
+  F f_;
+};
+
+/// The items of the inner producer for which keep(item) is true.
+template <class Inner, class Keep>
+class FilterProducer {
+ public:
+  using item_type = typename Inner::item_type;
+  static constexpr bool indexed = false;  // item k no longer comes from base position k
+  FilterProducer(Inner inner, Keep keep) : inner_(std::move(inner)), keep_(std::move(keep)) {}
+  [[nodiscard]] std::size_t size() const noexcept { return inner_.size(); }
+  template <class Sink>
+  bool drive(std::size_t first, std::size_t last, Sink& sink) const {
+    auto kept = [&](std::size_t position, auto&& item) {
+      if (!std::invoke(keep_, std::as_const(item))) {
+        return true;
+      }
+      return feed(sink, position, std::forward<decltype(item)>(item));
+    };
+    return inner_.drive(first, last, kept);
+  }
+
+ private:
+  Inner inner_;
+  Keep keep_;
+};
+
+/// (position, item) for every item of an indexed inner producer.
+template <class Inner>
+class EnumerateProducer {
+ public:
+  using item_type = std::pair<std::size_t, typename Inner::item_type>;
+  static constexpr bool indexed = true;
+  explicit EnumerateProducer(Inner inner) : inner_(std::move(inner)) {}
+  [[nodiscard]] std::size_t size() const noexcept { return inner_.size(); }
+  template <class Sink>
+  bool drive(std::size_t first, std::size_t last, Sink& sink) const {
+    auto numbered = [&](std::size_t position, auto&& item) {
+      return feed(sink, position, item_type(position, std::forward<decltype(item)>(item)));
+    };
+    return inner_.drive(first, last, numbered);
+  }
+
+ private:
+  Inner inner_;
+};
+
+// ---- Adaptive splitting ----------------------------------------------------------------------
+//
+// Rayon's rule, with a larger budget. A fresh pipeline plans `splits` = kPiecesPerWorker x the
+// number of workers: each split halves the plan, so the range is cut into about
+// 2 x kPiecesPerWorker pieces per worker. When a piece turns out to have been stolen (the task
+// that runs it is on another worker than the one that forked it), some worker ran dry: the
+// piece resets its plan to the full budget and splits again, so extra pieces appear exactly
+// where the load is. A piece is never cut below min_len, and always cut while longer than
+// max_len.
+//
+// Why not Rayon's budget of one per worker: a piece that has started can no longer be split, so
+// the last piece to finish decides the end of the call. With 2 pieces per worker on 2 workers,
+// a quarter of the input can be left running on one worker while the other has nothing to
+// steal: measured here, the imbalanced loads reached an efficiency of only 0.86 (linear costs)
+// and 0.72 (heavy-tailed costs). Eight times the budget makes the last piece a few percent of
+// the work. The extra tasks cost nothing measurable, because the sequential fallback keeps small
+// inputs off this path altogether.
+inline constexpr std::size_t kPiecesPerWorker = 8;
+
+class Splitter {
+ public:
+  Splitter(std::size_t workers, std::size_t min_len, std::size_t max_len) noexcept
+      : budget_(kPiecesPerWorker * workers),
+        splits_(budget_),
+        min_len_(min_len < 1 ? 1 : min_len),
+        max_len_(max_len < 1 ? 1 : max_len) {}
+
+  /// Whether a piece of `length` elements should be cut in two; `stolen` says whether it
+  /// migrated to another worker since its parent split it.
+  bool try_split(std::size_t length, bool stolen) noexcept {
+    if (length / 2 < min_len_) {
+      return false;
+    }
+    if (stolen) {
+      splits_ = splits_ / 2 > budget_ ? splits_ / 2 : budget_;
+      return true;
+    }
+    if (splits_ > 0 || length > max_len_) {
+      splits_ /= 2;
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  std::size_t budget_;
+  std::size_t splits_;
+  std::size_t min_len_;
+  std::size_t max_len_;
+};
+
+template <class Leaf, class Combine>
+auto split_and_run(Scheduler& scheduler, std::size_t first, std::size_t last, Splitter splitter,
+                   bool stolen, Leaf& leaf, Combine& combine) -> decltype(leaf(first, last)) {
+  if (!splitter.try_split(last - first, stolen)) {
+    return leaf(first, last);
+  }
+  const std::size_t middle = first + (last - first) / 2;
+  const std::optional<std::size_t> forked_on = Scheduler::current_worker();
+  auto [left, right] = scheduler.join(
+      [&] { return split_and_run(scheduler, first, middle, splitter, false, leaf, combine); },
+      [&] {
+        // A different worker than the forking one means a thief took this half.
+        const bool migrated = Scheduler::current_worker() != forked_on;
+        return split_and_run(scheduler, middle, last, splitter, migrated, leaf, combine);
+      });
+  return combine(std::move(left), std::move(right));
+}
+
+/// Everything a pipeline carries besides its producer: how to split and where to run.
+/// Plain words only (no std::optional): every adapter copies these, and on the inline path the
+/// compiler must be able to keep them in registers, or tiny inputs pay for the copies.
+struct Options {
+  static constexpr std::size_t kUseDefault = std::numeric_limits<std::size_t>::max();
+  std::size_t min_len = 1;
+  std::size_t max_len = std::numeric_limits<std::size_t>::max();
+  std::size_t sequential_threshold = kUseDefault;  // kUseDefault: the process default
+  Scheduler* scheduler = nullptr;                  // nullptr: the caller's or the default one
+};
+
+}  // namespace detail
+
+/// A lazy parallel pipeline: a source (par_iter, par_range), any number of adapters (map,
+/// filter, enumerate) and tuning calls (with_min_len, with_max_len, with_sequential_threshold,
+/// on), ended by one consumer (sum, reduce, for_each, count, min, max, any, all, collect) that
+/// runs it.
+///
+/// How a consumer runs: an input of at most the sequential threshold's elements is processed
+/// inline on the calling thread, as a plain loop (no scheduler involved, none created). Larger
+/// inputs run on the scheduler (the one given with on(), else the calling worker's, else
+/// parlab::steal::default_scheduler()), cut adaptively (see detail::Splitter); the caller waits.
+/// Called from a worker of that scheduler, it runs there and helps (nested use is fine). One
+/// exception: a caller outside a 1-worker scheduler runs the input inline too, since handing
+/// it to a single worker and waiting can only add time.
+///
+/// Order: every consumer sees items in input order within a piece and combines pieces left to
+/// right, so reduce needs an associative operation but not a commutative one, and collect keeps
+/// input order. The grouping (where pieces begin) varies from run to run.
+///
+/// Functions passed to adapters and consumers are called concurrently from several threads,
+/// through a const reference; they must be safe to call that way. If one throws, the consumer
+/// rethrows that exception on the caller once every piece has finished (pieces that had not
+/// started may still run). The input must stay alive and unmodified (except by for_each through
+/// the pipeline's own references) until the consumer returns.
+///
+/// Example (the seed's program):
+/// ```
+/// std::int64_t total = par_iter(data).map([](std::int32_t x) { return 2 * std::int64_t{x};
+/// }).sum();
+/// ```
+template <class Producer>
+class ParIter {
+ public:
+  /// What each item is (may be a reference into the input).
+  using item_type = typename Producer::item_type;
+  /// The type collect(), min() and max() hold items in.
+  using value_type = std::remove_cvref_t<item_type>;
+
+  ParIter(Producer producer, detail::Options options)
+      : producer_(std::move(producer)), options_(options) {}
+
+  // ---- adapters: each returns a new pipeline; nothing runs yet ------------------------------
+
+  /// Items become f(item).
+  template <class F>
+  [[nodiscard]] auto map(F f) const {
+    return make(detail::MapProducer<Producer, F>(producer_, std::move(f)));
+  }
+  /// Keeps the items for which keep(item) is true (called with a const item).
+  template <class Keep>
+  [[nodiscard]] auto filter(Keep keep) const {
+    return make(detail::FilterProducer<Producer, Keep>(producer_, std::move(keep)));
+  }
+  /// Items become std::pair(position, item), position counted from 0 in the source.
+  /// Only before filter(): a filtered pipeline has no cheap way to number its items.
+  [[nodiscard]] auto enumerate() const {
+    static_assert(Producer::indexed,
+                  "enumerate() must come before filter(): after filtering, the k-th item's "
+                  "number depends on how many items every earlier piece kept");
+    return make(detail::EnumerateProducer<Producer>(producer_));
+  }
+
+  // ---- tuning ---------------------------------------------------------------------------------
+
+  /// Never cut the input into pieces shorter than `length` elements (default 1).
+  [[nodiscard]] ParIter with_min_len(std::size_t length) const {
+    ParIter copy = *this;
+    copy.options_.min_len = length < 1 ? 1 : length;
+    return copy;
+  }
+  /// Always cut pieces longer than `length` elements, unless min_len forbids it.
+  [[nodiscard]] ParIter with_max_len(std::size_t length) const {
+    ParIter copy = *this;
+    copy.options_.max_len = length;
+    return copy;
+  }
+  /// Inputs of at most `elements` elements run inline on the caller (0: always parallel).
+  [[nodiscard]] ParIter with_sequential_threshold(std::size_t elements) const {
+    ParIter copy = *this;
+    // kUseDefault - 1 already means "every input": no input has that many elements.
+    copy.options_.sequential_threshold =
+        elements < detail::Options::kUseDefault ? elements : detail::Options::kUseDefault - 1;
+    return copy;
+  }
+  /// Runs on `scheduler` (which must outlive the consumer call).
+  [[nodiscard]] ParIter on(Scheduler& scheduler) const {
+    ParIter copy = *this;
+    copy.options_.scheduler = &scheduler;
+    return copy;
+  }
+
+  // ---- consumers: each runs the pipeline ----------------------------------------------------
+
+  /// Calls f(item) for every item, in parallel; returns when all calls have finished.
+  template <class F>
+  void for_each(F f) const {
+    auto leaf = [&](std::size_t first, std::size_t last) {
+      auto sink = [&](std::size_t, auto&& item) {
+        std::invoke(f, std::forward<decltype(item)>(item));
+      };
+      producer_.drive(first, last, sink);
+      return std::monostate{};
+    };
+    run(leaf, [](std::monostate, std::monostate) { return std::monostate{}; });
+  }
+
+  /// The sum of the items, accumulated in parlab::sum_type_t (64 bits for integers), from a
+  /// value-initialised zero. Floating-point sums are grouped differently from a loop's.
+  [[nodiscard]] auto sum() const {
+    using Sum = sum_type_t<value_type>;
+    auto leaf = [&](std::size_t first, std::size_t last) {
+      Sum total{};
+      auto sink = [&total](std::size_t, auto&& item) { total += static_cast<Sum>(item); };
+      producer_.drive(first, last, sink);
+      return total;
+    };
+    return run(leaf, [](Sum left, Sum right) { return left + right; });
+  }
+
+  /// op(... op(op(identity, item0), item1) ..., itemN), grouped as the splitter cut the input:
+  /// each piece folds from `identity`, pieces combine left to right with op.
+  /// @pre op is associative (commutativity not needed) and identity is its identity element;
+  ///      op(T, item) and op(T, T) return something convertible to T.
+  template <class T, class Op>
+  [[nodiscard]] T reduce(T identity, Op op) const {
+    auto leaf = [&](std::size_t first, std::size_t last) {
+      T accumulator = identity;
+      auto sink = [&](std::size_t, auto&& item) {
+        accumulator = std::invoke(op, std::move(accumulator), std::forward<decltype(item)>(item));
+      };
+      producer_.drive(first, last, sink);
+      return accumulator;
+    };
+    return run(leaf, [&](T left, T right) -> T {
+      return std::invoke(op, std::move(left), std::move(right));
+    });
+  }
+
+  /// The number of items (after any filter).
+  [[nodiscard]] std::size_t count() const {
+    auto leaf = [&](std::size_t first, std::size_t last) {
+      std::size_t items = 0;
+      auto sink = [&items](std::size_t, auto&&) { ++items; };
+      producer_.drive(first, last, sink);
+      return items;
+    };
+    return run(leaf, std::plus<std::size_t>());
+  }
+
+  /// The first smallest item (as std::min_element finds it), or nullopt when there is none.
+  template <class Compare = std::less<>>
+  [[nodiscard]] std::optional<value_type> min(Compare less = {}) const {
+    return extreme([&less](const value_type& candidate, const value_type& best) {
+      return std::invoke(less, candidate, best);  // strictly smaller replaces: first one wins
+    });
+  }
+  /// The first largest item (as std::max_element finds it), or nullopt when there is none.
+  template <class Compare = std::less<>>
+  [[nodiscard]] std::optional<value_type> max(Compare less = {}) const {
+    return extreme([&less](const value_type& candidate, const value_type& best) {
+      return std::invoke(less, best, candidate);  // strictly larger replaces: first one wins
+    });
+  }
+
+  /// Whether pred(item) holds for some item. Stops early (every piece soon) once one is found.
+  template <class Pred>
+  [[nodiscard]] bool any(Pred pred) const {
+    // relaxed: `found` is only a hint for other pieces to stop early; the answer itself travels
+    // back through the pieces' return values, which join() publishes.
+    std::atomic<bool> found{false};
+    auto leaf = [&](std::size_t first, std::size_t last) {
+      bool here = false;
+      auto sink = [&](std::size_t, auto&& item) {
+        if (std::invoke(pred, std::as_const(item))) {
+          here = true;
+          found.store(true, std::memory_order_relaxed);
+          return false;
+        }
+        return !found.load(std::memory_order_relaxed);
+      };
+      producer_.drive(first, last, sink);
+      return here;
+    };
+    return run(leaf, [](bool left, bool right) { return left || right; });
+  }
+  /// Whether pred(item) holds for every item (true for no items). Stops early on a failure.
+  template <class Pred>
+  [[nodiscard]] bool all(Pred pred) const {
+    return !any([&pred](const auto& item) { return !std::invoke(pred, item); });
+  }
+
+  /// Every item, in input order, in a std::vector<value_type>.
+  [[nodiscard]] std::vector<value_type> collect() const {
+    // Each piece fills its own vector; pieces combine by listing their vectors in order
+    // (cheap: no element moves), and one final pass concatenates.
+    using Pieces = std::vector<std::vector<value_type>>;
+    auto leaf = [&](std::size_t first, std::size_t last) {
+      std::vector<value_type> items;
+      if constexpr (Producer::indexed) {
+        items.reserve(last - first);
+      }
+      auto sink = [&items](std::size_t, auto&& item) {
+        items.emplace_back(std::forward<decltype(item)>(item));
+      };
+      producer_.drive(first, last, sink);
+      Pieces pieces;
+      pieces.push_back(std::move(items));
+      return pieces;
+    };
+    Pieces pieces = run(leaf, [](Pieces left, Pieces right) {
+      left.insert(left.end(), std::make_move_iterator(right.begin()),
+                  std::make_move_iterator(right.end()));
+      return left;
+    });
+    if (pieces.size() == 1) {
+      return std::move(pieces.front());
+    }
+    std::size_t total = 0;
+    for (const auto& piece : pieces) {
+      total += piece.size();
+    }
+    std::vector<value_type> result;
+    result.reserve(total);
+    for (auto& piece : pieces) {
+      result.insert(result.end(), std::make_move_iterator(piece.begin()),
+                    std::make_move_iterator(piece.end()));
+    }
+    return result;
+  }
+
+ private:
+  template <class Other>
+  ParIter<Other> make(Other producer) const {
+    return ParIter<Other>(std::move(producer), options_);
+  }
+
+  /// Runs leaf(first, last) over pieces of [0, size()) and folds the pieces' results with
+  /// combine, left before right. The sequential fallback and the choice of scheduler live here.
+  template <class Leaf, class Combine>
+  auto run(Leaf& leaf, Combine combine) const -> decltype(leaf(std::size_t{}, std::size_t{})) {
+    const std::size_t n = producer_.size();
+    const std::size_t threshold = options_.sequential_threshold == detail::Options::kUseDefault
+                                      ? default_sequential_threshold()
+                                      : options_.sequential_threshold;
+    if (n <= threshold || n / 2 < options_.min_len) {
+      return leaf(0, n);  // the fallback: a plain loop on the calling thread
+    }
+    return run_parallel(leaf, combine);
+  }
+
+  /// The slow path, kept out of line so that the inline path above stays a bare loop.
+  template <class Leaf, class Combine>
+  [[gnu::noinline]] auto run_parallel(Leaf& leaf, Combine& combine) const
+      -> decltype(leaf(std::size_t{}, std::size_t{})) {
+    Scheduler* scheduler =
+        options_.scheduler != nullptr ? options_.scheduler : Scheduler::current();
+    if (scheduler == nullptr) {
+      scheduler = &steal::default_scheduler();
+    }
+    const std::size_t n = producer_.size();
+    if (scheduler->size() == 1 && Scheduler::current() != scheduler) {
+      // One worker cannot run two pieces at once, and the caller would only wait for it: the
+      // hand-off would be pure cost.
+      return leaf(0, n);
+    }
+    return scheduler->run([&] {
+      const detail::Splitter splitter(scheduler->size(), options_.min_len, options_.max_len);
+      return detail::split_and_run(*scheduler, 0, n, splitter, false, leaf, combine);
+    });
+  }
+
+  /// The first item that no later item replaces: min and max differ only in `replaces`.
+  template <class Replaces>
+  std::optional<value_type> extreme(Replaces replaces) const {
+    using Best = std::optional<value_type>;
+    auto leaf = [&](std::size_t first, std::size_t last) {
+      Best best;
+      auto sink = [&](std::size_t, auto&& item) {
+        if (!best.has_value() || replaces(item, *best)) {
+          best.emplace(std::forward<decltype(item)>(item));
+        }
+      };
+      producer_.drive(first, last, sink);
+      return best;
+    };
+    return run(leaf, [&](Best left, Best right) {
+      if (!left.has_value() || (right.has_value() && replaces(*right, *left))) {
+        return right;
+      }
+      return left;
+    });
+  }
+
+  Producer producer_;
+  detail::Options options_;
+};
+
+/// A parallel iterator over the elements of a contiguous range (a std::vector, std::array,
+/// std::span, ...), by reference: `const T&` for a const range, `T&` otherwise (so for_each can
+/// update elements in place). The range must outlive the pipeline's consumer call.
+template <std::ranges::contiguous_range Range>
+requires std::ranges::borrowed_range<Range>
+[[nodiscard]] auto par_iter(Range&& range) {
+  using T = std::remove_reference_t<std::ranges::range_reference_t<Range>>;
+  return ParIter<detail::SliceProducer<T>>(
+      detail::SliceProducer<T>(std::span<T>(std::ranges::data(range), std::ranges::size(range))),
+      detail::Options{});
+}
+
+/// A parallel iterator over the integers first, first + 1, ..., last - 1 (none if last <= first).
+template <std::integral I>
+[[nodiscard]] auto par_range(I first, I last) {
+  return ParIter<detail::RangeProducer<I>>(detail::RangeProducer<I>(first, last),
+                                           detail::Options{});
+}
+
+}  // namespace parlab::par
