@@ -64,10 +64,11 @@ inline std::vector<std::size_t> thread_counts() {
   return list_from_env("PARLAB_BENCH_THREADS", {1, 2, 4});
 }
 
-/// n = 10^3 .. 10^8 by 10x (PARLAB_BENCH_SIZES overrides).
+/// n = 10 .. 10^8 by 10x (PARLAB_BENCH_SIZES overrides): from sizes where any parallelism loses
+/// to a plain loop up to sizes bound by memory bandwidth, so the crossover shows.
 inline std::vector<std::size_t> sum_sizes() {
   return list_from_env("PARLAB_BENCH_SIZES",
-                       {1'000, 10'000, 100'000, 1'000'000, 10'000'000, 100'000'000});
+                       {10, 100, 1'000, 10'000, 100'000, 1'000'000, 10'000'000, 100'000'000});
 }
 
 /// A benchmark name in parlab's scheme: workload/stage/n/threads.

@@ -2,14 +2,8 @@
 //   sum_doubled/par_iter/<n>/<threads>           the seed's one-liner, with the sequential fallback
 //   sum_doubled/par_iter_parallel/<n>/<threads>  the same, forced parallel at every n: the curve
 //                                                the fallback's threshold is read from
-//   sum_doubled/<stage>/10|100/...               the sizes below common/bench's 10^3, for par_iter
-//                                                and the peers (sequential, tbb, openmp, std_par)
 //   imbalanced_linear|imbalanced_heavy/par_iter/10000/<threads>
 //   sort/par_sort/10000000/<threads>, sort/std_sort/.../1, sort/std_sort_par/.../<cores>
-#include <omp.h>
-#include <oneapi/tbb/blocked_range.h>
-#include <oneapi/tbb/parallel_reduce.h>
-#include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -45,87 +39,6 @@ std::int64_t par_iter_sum(Scheduler& scheduler, std::span<const std::int32_t> da
 
 std::int64_t par_iter_parallel_sum(Scheduler& scheduler, std::span<const std::int32_t> data) {
   return parlab::par::par_iter(data).with_sequential_threshold(0).on(scheduler).map(doubled).sum();
-}
-
-// ---- n = 10 and 100 ---------------------------------------------------------------------------
-// common/bench's sum_sizes() starts at 10^3. Rather than change that default for every stage of
-// every lab (each size costs every stage seconds of benchmark time), this file registers the two
-// small sizes under the same workload name for par_iter and the peers it must be compared with.
-// A size that PARLAB_BENCH_SIZES already lists is skipped, so no name is registered twice.
-
-template <class Setup, class Run>
-void register_small_sum_doubled(const std::string& stage, Setup setup, Run run,
-                                std::vector<std::size_t> threads) {
-  const std::vector<std::size_t> common_sizes = parlab::bench::sum_sizes();
-  for (const std::size_t n : {std::size_t{10}, std::size_t{100}}) {
-    if (std::find(common_sizes.begin(), common_sizes.end(), n) != common_sizes.end()) {
-      continue;
-    }
-    for (const std::size_t t : threads) {
-      benchmark::RegisterBenchmark(
-          parlab::bench::name("sum_doubled", stage, n, t).c_str(),
-          [=](benchmark::State& state) {
-            const auto data = parlab::bench::cached_seed_data(n);
-            try {
-              auto context = setup(t);
-              if (run(context, data, t) != parlab::seed_sum_doubled(n)) {
-                state.SkipWithError("wrong result");
-                return;
-              }
-              for (auto _ : state) {
-                auto sum = run(context, data, t);
-                benchmark::DoNotOptimize(sum);
-              }
-            } catch (const std::exception& error) {
-              state.SkipWithError(error.what());
-              return;
-            }
-            state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
-            state.counters["threads"] = static_cast<double>(t);
-          })
-          ->UseRealTime()
-          ->Unit(benchmark::kMicrosecond);
-    }
-  }
-}
-
-// The peers, written as common/bench/peers_bench.cpp writes them (same code, same flags).
-std::int64_t sequential_sum(std::span<const std::int32_t> data) {
-  std::int64_t sum = 0;
-  for (const std::int32_t x : data) {
-    sum += doubled(x);
-  }
-  return sum;
-}
-
-std::shared_ptr<tbb::task_arena> make_arena(std::size_t threads) {
-  auto arena = std::make_shared<tbb::task_arena>(static_cast<int>(threads));
-  arena->initialize();
-  return arena;
-}
-
-std::int64_t tbb_sum(tbb::task_arena& arena, std::span<const std::int32_t> data) {
-  return arena.execute([&] {
-    return tbb::parallel_reduce(
-        tbb::blocked_range<std::size_t>(0, data.size()), std::int64_t{0},
-        [&](const tbb::blocked_range<std::size_t>& range, std::int64_t sum) {
-          for (std::size_t i = range.begin(); i != range.end(); ++i) {
-            sum += doubled(data[i]);
-          }
-          return sum;
-        },
-        std::plus<>());
-  });
-}
-
-std::int64_t openmp_sum(std::span<const std::int32_t> data, std::size_t threads) {
-  std::int64_t sum = 0;
-  const auto n = static_cast<std::ptrdiff_t>(data.size());
-#pragma omp parallel for reduction(+ : sum) num_threads(static_cast <int>(threads)) schedule(static)
-  for (std::ptrdiff_t i = 0; i < n; ++i) {
-    sum += doubled(data[static_cast<std::size_t>(i)]);
-  }
-  return sum;
 }
 
 // ---- sort of 10^7 random int64 ----------------------------------------------------------------
@@ -194,29 +107,6 @@ void register_sort(const std::string& stage, Setup setup, Sort sort,
   };
   parlab::bench::register_sum_doubled("par_iter", make_scheduler, run_par_iter);
   parlab::bench::register_sum_doubled("par_iter_parallel", make_scheduler, run_par_iter_parallel);
-
-  register_small_sum_doubled("par_iter", make_scheduler, run_par_iter, threads);
-  register_small_sum_doubled("par_iter_parallel", make_scheduler, run_par_iter_parallel, threads);
-  register_small_sum_doubled(
-      "sequential", parlab::bench::no_setup,
-      [](int, std::span<const std::int32_t> data, std::size_t) { return sequential_sum(data); },
-      {1});
-  register_small_sum_doubled(
-      "tbb", make_arena,
-      [](const std::shared_ptr<tbb::task_arena>& arena, std::span<const std::int32_t> data,
-         std::size_t) { return tbb_sum(*arena, data); },
-      threads);
-  register_small_sum_doubled(
-      "openmp", parlab::bench::no_setup,
-      [](int, std::span<const std::int32_t> data, std::size_t t) { return openmp_sum(data, t); },
-      threads);
-  register_small_sum_doubled("std_par", parlab::bench::no_setup,
-                             [](int, std::span<const std::int32_t> data, std::size_t) {
-                               return std::transform_reduce(std::execution::par, data.begin(),
-                                                            data.end(), std::int64_t{0},
-                                                            std::plus<>(), doubled);
-                             },
-                             {cores});
 
   // Items of the imbalanced loads cost microseconds each, far above the cheap element the
   // default threshold is measured in, so the pipeline says so: threshold 0, always parallel.
