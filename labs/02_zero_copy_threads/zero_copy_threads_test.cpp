@@ -26,6 +26,7 @@
 #include "common/instrument.hpp"
 #include "common/testing/bounded.hpp"
 #include "common/testing/map_sum_matrix.hpp"
+#include "common/testing/thread_per_chunk_rules.hpp"
 #include "common/workload.hpp"
 
 namespace parlab::zero_copy {
@@ -34,6 +35,11 @@ namespace {
 using namespace std::chrono_literals;
 
 const auto doubled = [](std::int32_t x) { return 2 * std::int64_t{x}; };
+
+// map_sum as the shared rule checks (common/testing) call it.
+const auto call_map_sum = [](std::span<const std::int32_t> data, std::size_t k, auto f) {
+  return map_sum(data, k, f);
+};
 
 /// What one call of body saw: its index, where its span starts (as an offset into the caller's
 /// buffer, or -1 when it lies outside), and its size.
@@ -349,53 +355,19 @@ TEST(ZeroCopyThreads, MapsEveryElementInPlaceExactlyOnce) {
 }
 
 TEST(ZeroCopyThreads, ReturnsZeroAndStartsNoThreadForEmptyInput) {
-  const std::vector<std::int32_t> empty;
-  ThreadRecorder recorder;
-  EXPECT_EQ(map_sum(empty, 4, recorder.wrap(doubled)), 0) << "the sum over no elements is 0";
-  EXPECT_EQ(recorder.distinct_count(), 0U)
-      << "f must not be called for empty input (there is nothing to map)";
+  parlab::testing::expect_empty_input_starts_no_thread(call_map_sum);
 }
 
 TEST(ZeroCopyThreads, UsesOneNewThreadPerChunkNeverTheCaller) {
-  const auto data = seed_data(1'000);
-  for (std::size_t k = 1; k <= 8; ++k) {
-    ThreadRecorder recorder;
-    EXPECT_EQ(map_sum(data, k, recorder.wrap(doubled)), seed_sum_doubled(1'000));
-    EXPECT_EQ(recorder.distinct_count(), k)
-        << "with k = " << k << " and n = 1000, f ran on " << recorder.distinct_count()
-        << " distinct threads.\nRule: lab 2 still creates exactly one new thread per chunk.";
-    EXPECT_FALSE(recorder.saw(std::this_thread::get_id()))
-        << "with k = " << k << ", f ran on the calling thread.\n"
-        << "Rule: in lab 2 the caller only starts, joins and combines; the workers map and sum.";
-  }
+  parlab::testing::expect_one_new_thread_per_chunk("lab 2", call_map_sum);
 }
 
 TEST(ZeroCopyThreads, UsesOnlyNThreadsWhenKExceedsN) {
-  const auto data = seed_data(3);
-  ThreadRecorder recorder;
-  EXPECT_EQ(map_sum(data, 8, recorder.wrap(doubled)), 6);
-  EXPECT_EQ(recorder.distinct_count(), 3U)
-      << "k = 8 threads for n = 3 elements: expected 3 threads (one per element), saw "
-      << recorder.distinct_count() << ".\nRule: never start a thread that has nothing to do.";
+  parlab::testing::expect_only_n_threads_when_k_exceeds_n(call_map_sum);
 }
 
 TEST(ZeroCopyThreads, CarriesOneWorkersExceptionToTheCaller) {
-  const auto data = seed_data(1'000);
-  const auto throw_at_777 = [](std::int32_t x) -> std::int64_t {
-    if (x == 777) {
-      throw std::runtime_error("f failed at 777");
-    }
-    return x;
-  };
-  for (const std::size_t k : {1, 2, 4}) {
-    try {
-      (void)map_sum(data, k, throw_at_777);
-      ADD_FAILURE() << "f threw on element 777 but map_sum returned normally (k = " << k << ")";
-    } catch (const std::runtime_error& error) {
-      EXPECT_STREQ(error.what(), "f failed at 777")
-          << "the caller must receive f's own exception object";
-    }
-  }
+  parlab::testing::expect_workers_exception_reaches_caller(call_map_sum);
 }
 
 TEST(ZeroCopyThreads, CarriesAnExceptionFromTheLastElementOfTheLastChunk) {
