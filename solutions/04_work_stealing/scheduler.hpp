@@ -338,7 +338,7 @@ auto Scheduler::join(A&& a, B&& b) {
       // scripts/trace is measuring work and span: time each side as its own strand
       // (common/work_span.hpp). Otherwise this costs one thread-local load.
       return work_span::measured_join(
-          [this, self](auto& x, auto& y) { return join_on_worker(*self, x, y); }, a, b);
+          [this, self](auto& x, auto& y) { return this->join_on_worker(*self, x, y); }, a, b);
     }
     return join_on_worker(*self, a, b);
   }
