@@ -28,7 +28,7 @@ class CopyCounted {
  public:
   /// Wraps `value`; copies and moves of the result are reported to `counts`, which must outlive it.
   CopyCounted(T value, CopyCounts& counts) : value_(std::move(value)), counts_(&counts) {}
-  /// @name Copies and moves, each counted in the CopyCounts
+  /// Copies and moves the value, counting the copy or the move in the CopyCounts.
   ///@{
   CopyCounted(const CopyCounted& other) : value_(other.value_), counts_(other.counts_) {
     // relaxed: a pure event count; nothing is published through it.

@@ -39,6 +39,7 @@ class MoveOnlyFunction<R(Args...)> {
  public:
   /// An empty function: operator bool is false.
   MoveOnlyFunction() noexcept = default;
+  /// An empty function, as from nullptr (like std::function).
   MoveOnlyFunction(std::nullptr_t) noexcept {}  // NOLINT(google-explicit-constructor)
 
   /// Takes ownership of `f` (moved or copied into the heap, as `F&&` allows).
@@ -50,8 +51,11 @@ class MoveOnlyFunction<R(Args...)> {
       MoveOnlyFunction(F&& f)  // NOLINT(google-explicit-constructor): converts like std::function
       : target_(std::make_unique<Target<std::decay_t<F>>>(std::forward<F>(f))) {}
 
+  /// Moves the target; the moved-from function is empty.
+  ///@{
   MoveOnlyFunction(MoveOnlyFunction&&) noexcept = default;
   MoveOnlyFunction& operator=(MoveOnlyFunction&&) noexcept = default;
+  ///@}
   MoveOnlyFunction(const MoveOnlyFunction&) = delete;
   MoveOnlyFunction& operator=(const MoveOnlyFunction&) = delete;
   ~MoveOnlyFunction() = default;

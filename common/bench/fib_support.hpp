@@ -18,6 +18,7 @@ namespace parlab::bench {
 inline constexpr int kFibN = 30;
 /// fib(35) with a sequential cutoff: below n = 20 the recursion is plain sequential code.
 inline constexpr int kFibCutoffN = 35;
+/// The cutoff of fib_cutoff: calls with n below it run sequentially.
 inline constexpr int kFibCutoff = 20;
 
 /// The sequential recursion, for leaves and the "sequential" baseline.
@@ -25,6 +26,7 @@ inline std::uint64_t fib_sequential(int n) {
   return n < 2 ? static_cast<std::uint64_t>(n) : fib_sequential(n - 1) + fib_sequential(n - 2);
 }
 
+/// fib(n), computed iteratively: the answer every fib benchmark is checked against.
 constexpr std::uint64_t fib_value(int n) {
   std::uint64_t a = 0;
   std::uint64_t b = 1;

@@ -34,6 +34,7 @@ inline long kernel_thread_id() { return static_cast<long>(::syscall(SYS_gettid))
 /// @endcode
 class ThreadCensus {
  public:
+  /// Records the calling thread's kernel thread id. Thread-safe.
   void record() {
     const long id = kernel_thread_id();
     const std::scoped_lock lock(mutex_);
@@ -49,6 +50,7 @@ class ThreadCensus {
     };
   }
 
+  /// How many distinct kernel threads have recorded themselves.
   [[nodiscard]] std::size_t distinct_count() const {
     const std::scoped_lock lock(mutex_);
     return ids_.size();

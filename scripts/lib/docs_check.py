@@ -44,7 +44,8 @@ def page_label(root: pathlib.Path, markdown: pathlib.Path) -> str:
 def markdown_title(markdown: pathlib.Path) -> str:
     for line in markdown.read_text().splitlines():
         if line.startswith("# "):
-            return re.sub(r"\s*\{#\w+\}\s*$", "", line[2:]).strip()
+            title = re.sub(r"\s*\{#\w+\}\s*$", "", line[2:]).strip()
+            return title.replace("`", "")  # Markdown code spans render as plain text in the title
         match = re.match(r"\s*[\\@]page\s+\w+\s+(.*)", line)
         if match:
             return match.group(1).strip()

@@ -36,8 +36,8 @@ using task_result_t = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>..
 /// A call ready to run (`run`) and the future that will receive its result (`result`).
 template <class R>
 struct PackagedTask {
-  Task run;
-  std::future<R> result;
+  Task run;               ///< the call, ready to hand to a worker
+  std::future<R> result;  ///< receives the call's result or exception
 };
 
 /// Packages the call f(args...) into a Task and the std::future of its result. `f` and `args`

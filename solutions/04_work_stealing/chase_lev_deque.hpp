@@ -42,11 +42,14 @@ enum class StealStatus {
 /// The result of ChaseLevDeque::steal(): a status and, on success, the item.
 template <class T>
 struct StealResult {
-  StealStatus status = StealStatus::empty;
-  T value{};  ///< meaningful only when status == StealStatus::success
+  StealStatus status = StealStatus::empty;  ///< what the steal found
+  T value{};                                ///< meaningful only when status == StealStatus::success
 
+  /// Whether a value was taken.
+  ///@{
   [[nodiscard]] bool succeeded() const noexcept { return status == StealStatus::success; }
   explicit operator bool() const noexcept { return succeeded(); }
+  ///@}
 };
 
 /// A lock-free single-owner, multi-thief double-ended queue (Chase and Lev, SPAA 2005).
@@ -203,6 +206,7 @@ class ChaseLevDeque {
     return b > t ? static_cast<std::size_t>(b - t) : 0;
   }
 
+  /// Whether size_estimate() is 0: may be stale by the time the caller looks.
   [[nodiscard]] bool empty_estimate() const noexcept { return size_estimate() == 0; }
 
   /// Owner only (or when quiescent). The current buffer's capacity, for tests of growth.

@@ -32,6 +32,7 @@ struct WorkerStats {
   std::uint64_t steals_attempted = 0;  ///< steal() calls on other workers' deques
   std::uint64_t steals_succeeded = 0;  ///< of which returned a job
 
+  /// Adds `other`'s counters to these (total_stats() sums the workers this way).
   WorkerStats& operator+=(const WorkerStats& other) noexcept {
     tasks_run += other.tasks_run;
     steals_attempted += other.steals_attempted;

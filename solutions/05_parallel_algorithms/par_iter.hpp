@@ -29,8 +29,8 @@ using steal::Scheduler;
 ///
 /// Measured, not guessed: the crossover of the seed's workload (2*x summed, a cheap map of
 /// 0.1-0.15 ns per element) on the reference machine, i.e. the n where the pipeline forced
-/// parallel on 2 workers (sum_doubled/par_iter_parallel/<n>/2) stops losing to the loop
-/// (sum_doubled/sequential/<n>/1): it still lost by 1.09x at 2^19 and won at 2^20. The unit is
+/// parallel on 2 workers (`sum_doubled/par_iter_parallel/N/2`) stops losing to the loop
+/// (`sum_doubled/sequential/N/1`): it still lost by 1.09x at 2^19 and won at 2^20. The unit is
 /// "elements of cheap work", about 80 us of loop here: a pipeline whose items cost more should
 /// lower its threshold in proportion. labs/05_parallel_algorithms/README.md shows the curve and
 /// how to re-measure it.
@@ -312,6 +312,7 @@ class ParIter {
   /// The type collect(), min() and max() hold items in.
   using value_type = std::remove_cvref_t<item_type>;
 
+  /// A pipeline over `producer` with the given tuning (made by par_iter() and par_range()).
   ParIter(Producer producer, detail::Options options)
       : producer_(std::move(producer)), options_(options) {}
 
