@@ -22,6 +22,7 @@ STAGES = {
     "zero_copy_threads": "lab 2: zero-copy threads",
     "thread_pool": "lab 3A: thread pool",
     "multi_queue_pool": "lab 3B: queue per worker",
+    "thread_pool_64_chunks_per_thread": "lab 3A: thread pool, 64 chunks per thread",
     "work_stealing": "lab 4: work stealing",
     "par_iter": "lab 5: par_iter",
     "par_iter_parallel": "lab 5: par_iter, forced parallel",
