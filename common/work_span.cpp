@@ -6,10 +6,13 @@
 namespace parlab::work_span {
 namespace {
 thread_local std::int32_t worker_index = -1;
+Clock clock_function = &trace::now_ns;
 }  // namespace
 
 namespace detail {
 thread_local Frame* current = nullptr;
+
+std::int64_t now() noexcept { return clock_function(); }
 
 std::uint32_t new_node(Frame& frame) {
   if (frame.dag == nullptr) {
@@ -22,7 +25,7 @@ std::uint32_t new_node(Frame& frame) {
 }
 
 void close_strand(Frame& frame) {
-  const std::int64_t took = trace::now_ns() - frame.strand_start;
+  const std::int64_t took = now() - frame.strand_start;
   frame.totals.work_ns += took;
   frame.totals.span_ns += took;
   if (frame.dag != nullptr) {
@@ -43,6 +46,8 @@ void add_edge(Frame& frame, std::uint32_t from, std::uint32_t to) {
 }  // namespace detail
 
 void set_worker_index(std::int32_t index) noexcept { worker_index = index; }
+
+void set_clock(Clock clock) noexcept { clock_function = clock; }
 
 std::string to_dot(const Dag& dag, const std::string& title) {
   static constexpr const char* colours[] = {"#8dd3c7", "#ffffb3", "#bebada", "#fb8072",

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <future>
 #include <vector>
 
@@ -21,16 +22,22 @@ const auto threaded_join = [](auto& a, auto& b) {
   return std::pair{left, right};
 };
 
-std::uint64_t leaf() { return burn(20'000); }
+// A virtual clock: time advances only when a leaf "runs", by exactly kLeafNs. Strands are then
+// timed exactly, so work and span must equal their analytic values, whatever the machine's load.
+constexpr std::int64_t kLeafNs = 1'000;
+std::atomic<std::int64_t> virtual_ns{0};
+std::int64_t virtual_clock() noexcept { return virtual_ns.load(); }
 
-// The median time of one leaf, measured the way measure() sees it.
-double leaf_ns() {
-  std::vector<double> samples;
-  for (int i = 0; i < 7; ++i) {
-    samples.push_back(static_cast<double>(measure([] { (void)leaf(); }).work_ns));
-  }
-  std::sort(samples.begin(), samples.end());
-  return samples[3];
+struct VirtualClock {
+  VirtualClock() { set_clock(&virtual_clock); }
+  ~VirtualClock() { set_clock(&trace::now_ns); }
+  VirtualClock(const VirtualClock&) = delete;
+  VirtualClock& operator=(const VirtualClock&) = delete;
+};
+
+std::uint64_t leaf() {
+  virtual_ns.fetch_add(kLeafNs);
+  return 1;
 }
 
 std::uint64_t tree(int leaves) {
@@ -44,24 +51,45 @@ std::uint64_t tree(int leaves) {
 }
 
 TEST(WorkSpan, ABalancedTreeOfEqualLeavesHasWorkNTimesALeafAndSpanOfOneLeaf) {
-  const double one = leaf_ns();
-  const Totals totals = measure([] { (void)tree(16); });
-  // Analytic: T1 = 16 leaves, T-inf = one leaf (the forks and joins themselves cost little).
-  EXPECT_NEAR(static_cast<double>(totals.work_ns) / one, 16.0, 16.0 * 0.35)
-      << "work should be the sum of the 16 leaves";
-  EXPECT_NEAR(static_cast<double>(totals.span_ns) / one, 1.0, 0.6)
-      << "span should be one root-to-leaf path: one leaf plus fork/join overhead";
-  EXPECT_GT(totals.parallelism(), 8.0);
+  const VirtualClock clock;
+  std::uint64_t leaves = 0;
+  const Totals totals = measure([&] { leaves = tree(16); });
+  ASSERT_EQ(leaves, 16U);
+  EXPECT_EQ(totals.work_ns, 16 * kLeafNs) << "T1 is the sum of the 16 leaves";
+  EXPECT_EQ(totals.span_ns, kLeafNs) << "T-inf is one root-to-leaf path: one leaf";
+  EXPECT_DOUBLE_EQ(totals.parallelism(), 16.0);
+}
+
+TEST(WorkSpan, AnUnbalancedTreeHasTheSpanOfItsDeepestChain) {
+  // join(leaf, join(leaf, leaf) followed by a leaf): T1 = 4 leaves, T-inf = 2 leaves.
+  const VirtualClock clock;
+  const Totals totals = measure([] {
+    auto one = [] { return leaf(); };
+    auto two = [&] {
+      const auto [x, y] = measured_join(threaded_join, one, one);
+      return x + y + leaf();
+    };
+    (void)measured_join(threaded_join, one, two);
+  });
+  EXPECT_EQ(totals.work_ns, 4 * kLeafNs);
+  EXPECT_EQ(totals.span_ns, 2 * kLeafNs);
 }
 
 TEST(WorkSpan, ASerialChainHasSpanEqualToWork) {
+  const VirtualClock clock;
   const Totals totals = measure([] {
     for (int i = 0; i < 8; ++i) {
       (void)leaf();
     }
   });
-  EXPECT_EQ(totals.work_ns, totals.span_ns) << "no fork: every strand is on the critical path";
-  EXPECT_NEAR(totals.parallelism(), 1.0, 1e-9);
+  EXPECT_EQ(totals.work_ns, 8 * kLeafNs);
+  EXPECT_EQ(totals.span_ns, 8 * kLeafNs) << "no fork: every strand is on the critical path";
+}
+
+TEST(WorkSpan, MeasuresRealTimeByDefault) {
+  const Totals totals = measure([] { (void)burn(20'000); });
+  EXPECT_GT(totals.work_ns, 0);
+  EXPECT_EQ(totals.work_ns, totals.span_ns);
 }
 
 TEST(WorkSpan, IsOffOutsideMeasure) {

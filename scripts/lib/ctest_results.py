@@ -4,10 +4,12 @@ it marks all three as plain failures. Used by scripts/test and scripts/grade."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import pathlib
 import re
 import xml.etree.ElementTree as ET
+import zlib
 
 # Test names are <flavour>.<labNN|common>.<Suite>.<Test> (see parlab_add_lab in CMakeLists.txt).
 NAME = re.compile(r"^(?P<flavour>lab|solution|common)\.(?P<lab>lab\d\d|[^.]+)\.(?P<test>.+)$")
@@ -31,6 +33,19 @@ def _measurement(test: ET.Element, name: str) -> str:
             value = named.find("Value")
             return (value.text or "") if value is not None else ""
     return ""
+
+
+def _output(test: ET.Element) -> str:
+    """The test's output. CTest stores long output zlib-compressed and base64-encoded."""
+    value = test.find("Results/Measurement/Value")
+    if value is None or not value.text:
+        return ""
+    if value.get("encoding") == "base64":
+        raw = base64.b64decode(value.text)
+        if value.get("compression") == "gzip":  # CTest's name for it; the data is a zlib stream
+            raw = zlib.decompress(raw)
+        return raw.decode("utf-8", errors="replace")
+    return value.text
 
 
 def _classify(xml_status: str, exit_code: str, exit_value: str) -> str:
@@ -62,7 +77,7 @@ def read(test_xml: pathlib.Path) -> list[TestResult]:
         exit_code = _measurement(test, "Exit Code")
         exit_value = _measurement(test, "Exit Value")
         seconds = _measurement(test, "Execution Time")
-        output = test.findtext("Results/Measurement/Value") or ""
+        output = _output(test)
         results.append(
             TestResult(
                 name=name,
