@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "common/bench/fib_support.hpp"
+#include "common/bench/tbb_peer.hpp"
 
 namespace {
 
@@ -41,17 +42,10 @@ std::uint64_t fib_openmp(int n, int cutoff) {
 
 std::uint64_t fib_openmp_root(int n, int cutoff, std::size_t threads) {
   std::uint64_t result = 0;
-#pragma omp parallel num_threads(static_cast <int>(threads)) default(none) \
-    shared(result, n, cutoff)
+#pragma omp parallel num_threads(static_cast <int>(threads)) default(none) shared(result, n, cutoff)
 #pragma omp single
   result = fib_openmp(n, cutoff);
   return result;
-}
-
-auto make_arena(std::size_t threads) {
-  auto arena = std::make_shared<tbb::task_arena>(static_cast<int>(threads));
-  arena->initialize();
-  return arena;
 }
 
 [[maybe_unused]] const bool registered = [] {
@@ -62,10 +56,10 @@ auto make_arena(std::size_t threads) {
     return fib_openmp_root(n, cutoff, threads);
   };
   parlab::bench::register_fib("sequential", parlab::bench::no_setup, sequential, {1});
-  parlab::bench::register_fib("tbb", make_arena, tbb);
+  parlab::bench::register_fib("tbb", parlab::bench::make_tbb_arena, tbb);
   parlab::bench::register_fib("openmp", parlab::bench::no_setup, openmp);
   parlab::bench::register_fib_cutoff("sequential", parlab::bench::no_setup, sequential, {1});
-  parlab::bench::register_fib_cutoff("tbb", make_arena, tbb);
+  parlab::bench::register_fib_cutoff("tbb", parlab::bench::make_tbb_arena, tbb);
   parlab::bench::register_fib_cutoff("openmp", parlab::bench::no_setup, openmp);
   return true;
 }();

@@ -2,9 +2,6 @@
 // parallel_reduce, an OpenMP reduction and std::transform_reduce(std::execution::par).
 // Part of common/bench; linked into each flavour's benchmark binary so all run in one process.
 #include <omp.h>
-#include <oneapi/tbb/blocked_range.h>
-#include <oneapi/tbb/parallel_reduce.h>
-#include <oneapi/tbb/task_arena.h>
 
 #include <execution>
 #include <functional>
@@ -13,6 +10,7 @@
 #include <thread>
 
 #include "common/bench/bench_support.hpp"
+#include "common/bench/tbb_peer.hpp"
 
 namespace {
 
@@ -33,27 +31,13 @@ std::int64_t sequential_sum(std::span<const std::int32_t> data) {
       {1});
 
   // The arena (and its worker threads) is created and warmed up outside the timed loop.
-  parlab::bench::register_sum_doubled(
-      "tbb",
-      [](std::size_t threads) {
-        auto arena = std::make_shared<tbb::task_arena>(static_cast<int>(threads));
-        arena->initialize();
-        return arena;
-      },
-      [](const std::shared_ptr<tbb::task_arena>& arena, std::span<const std::int32_t> data,
-         std::size_t) {
-        return arena->execute([&] {
-          return tbb::parallel_reduce(
-              tbb::blocked_range<std::size_t>(0, data.size()), std::int64_t{0},
-              [&](const tbb::blocked_range<std::size_t>& range, std::int64_t sum) {
-                for (std::size_t i = range.begin(); i != range.end(); ++i) {
-                  sum += doubled(data[i]);
-                }
-                return sum;
-              },
-              std::plus<>());
-        });
-      });
+  parlab::bench::register_sum_doubled("tbb", parlab::bench::make_tbb_arena,
+                                      [](const std::shared_ptr<tbb::task_arena>& arena,
+                                         std::span<const std::int32_t> data, std::size_t) {
+                                        return parlab::bench::tbb_sum<std::int64_t>(
+                                            *arena, data.size(),
+                                            [&](std::size_t i) { return doubled(data[i]); });
+                                      });
 
   // OpenMP keeps its thread team alive between parallel regions; the untimed first call warms it.
   parlab::bench::register_sum_doubled(
@@ -80,37 +64,23 @@ std::int64_t sequential_sum(std::span<const std::int32_t> data) {
 
   // The imbalanced loads: one task per item where the library allows it, so that the
   // library's own load balancing (not our chunking) is what is measured.
-  parlab::bench::register_imbalanced(
-      "sequential", parlab::bench::no_setup,
-      [](int, std::span<const std::uint32_t> costs, std::size_t) {
-        std::uint64_t sum = 0;
-        for (std::size_t i = 0; i < costs.size(); ++i) {
-          sum += parlab::bench::item_work(costs, i);
-        }
-        return sum;
-      },
-      {1});
-  parlab::bench::register_imbalanced(
-      "tbb",
-      [](std::size_t threads) {
-        auto arena = std::make_shared<tbb::task_arena>(static_cast<int>(threads));
-        arena->initialize();
-        return arena;
-      },
-      [](const std::shared_ptr<tbb::task_arena>& arena, std::span<const std::uint32_t> costs,
-         std::size_t) {
-        return arena->execute([&] {
-          return tbb::parallel_reduce(
-              tbb::blocked_range<std::size_t>(0, costs.size()), std::uint64_t{0},
-              [&](const tbb::blocked_range<std::size_t>& range, std::uint64_t sum) {
-                for (std::size_t i = range.begin(); i != range.end(); ++i) {
-                  sum += parlab::bench::item_work(costs, i);
-                }
-                return sum;
-              },
-              std::plus<>());
-        });
-      });
+  parlab::bench::register_imbalanced("sequential", parlab::bench::no_setup,
+                                     [](int, std::span<const std::uint32_t> costs, std::size_t) {
+                                       std::uint64_t sum = 0;
+                                       for (std::size_t i = 0; i < costs.size(); ++i) {
+                                         sum += parlab::bench::item_work(costs, i);
+                                       }
+                                       return sum;
+                                     },
+                                     {1});
+  parlab::bench::register_imbalanced("tbb", parlab::bench::make_tbb_arena,
+                                     [](const std::shared_ptr<tbb::task_arena>& arena,
+                                        std::span<const std::uint32_t> costs, std::size_t) {
+                                       return parlab::bench::tbb_sum<std::uint64_t>(
+                                           *arena, costs.size(), [&](std::size_t i) {
+                                             return parlab::bench::item_work(costs, i);
+                                           });
+                                     });
   parlab::bench::register_imbalanced(
       "openmp_dynamic", parlab::bench::no_setup,
       [](int, std::span<const std::uint32_t> costs, std::size_t threads) {
