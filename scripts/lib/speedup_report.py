@@ -122,6 +122,7 @@ class Report:
     def __init__(self, figures: dict[Key, Figure], cores: int):
         self.figures = figures
         self.cores = cores
+        self.skipped: dict[str, str] = {}  # --mine: stages the student's binary skipped, and why
 
     def get(self, workload: str, stage: str, n: int, threads: int) -> Figure | None:
         return self.figures.get(Key(workload, stage, n, threads))
@@ -323,6 +324,26 @@ class Report:
         return "\n".join(lines) + "\n" if rows else ""
 
 
+def skipped_stages(paths: list[pathlib.Path]) -> dict[str, str]:
+    """stage -> why, for the stages a benchmark binary skipped (a starter's "not implemented yet",
+    or "wrong result"): --mine lists them under its table instead of leaving them out silently."""
+    skipped: dict[str, str] = {}
+    for path in paths:
+        for bench in json.loads(path.read_text()).get("benchmarks", []):
+            parts = bench.get("run_name", bench.get("name", "")).split("/")
+            if bench.get("error_occurred") and len(parts) > 1:
+                skipped.setdefault(parts[1], bench.get("error_message", "skipped"))
+    return skipped
+
+
+def skipped_note(skipped: dict[str, str]) -> str:
+    if not skipped:
+        return ""
+    lines = ["Not measured (your benchmark skipped them):", ""]
+    lines += [f"- {stage_name(stage)}: {why}" for stage, why in sorted(skipped.items(), key=lambda kv: stage_order(kv[0]))]
+    return "\n".join(lines) + "\n"
+
+
 def _fib(n: int) -> int:
     a, b = 0, 1
     for _ in range(n):
@@ -363,6 +384,7 @@ def markdown(report: Report, machine: dict) -> str:
     parts.append(report.scaling_table("imbalanced_linear", 10_000))
     parts.append(report.crossover_table())
     parts.append(report.mine_table())
+    parts.append(skipped_note(report.skipped))
     return "\n".join(p for p in parts if p).rstrip() + "\n"
 
 
@@ -472,6 +494,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     machine = json.loads(args.machine.read_text())
     report = Report(figures, int(machine.get("cores", 1)))
+    report.skipped = skipped_stages(args.mine)
     args.out.mkdir(parents=True, exist_ok=True)
     text = markdown(report, machine)
     (args.out / "speedup.md").write_text(text)
@@ -486,6 +509,8 @@ def main(argv: list[str] | None = None) -> int:
         print(report.sum_table(n))
         if report.mine_table():
             print(report.mine_table())
+        if report.skipped:
+            print(skipped_note(report.skipped))
     return 0
 
 
