@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import collections
 import pathlib
-import re
 import sys
 
 import ctest_results
@@ -39,7 +38,7 @@ def outcome(result: ctest_results.TestResult) -> str:
 
 
 def parts_of(lab: str) -> dict[str, str]:
-    """Suite.Test -> the handout's part ("B: Correct sums"), in grading.toml's order; empty when
+    """Suite.Test -> the handout's part letter ("B"), in grading.toml's order; empty when
     the lab has no readable manifest (the report then just lists tests in CTest's order)."""
     for folder in (ROOT / "labs").glob(f"{lab.removeprefix('lab')}_*"):
         try:
@@ -61,6 +60,10 @@ def report_mine(labs: list[str], uncompiled: set[str], by: dict, build: pathlib.
                       key=lambda r: (order.index(r.test) if r.test in order else len(order), r.test))
         if lab in uncompiled:
             print(f"{lab}  does not compile (the compiler's errors are above)")
+            failed += 1
+            continue
+        if not mine:
+            print(f"{lab}  no test ran (see {build}/ctest.log)")
             failed += 1
             continue
         ok = [r for r in mine if r.status == "passed"]
