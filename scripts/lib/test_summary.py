@@ -119,7 +119,7 @@ def main() -> int:
             passed += ok
             failed += len(solution) - ok
             problems += [r for r in solution if r.status != "passed"]
-            line += f"  solution {ok}/{len(solution)} passed"
+            line += f"  {'tests' if lab == 'common' else 'solution'} {ok}/{len(solution)} passed"
             line += "" if ok == len(solution) else " FAILING"
         elif lab != "common":
             line += "  solution (none in this checkout)"
