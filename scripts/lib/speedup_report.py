@@ -20,9 +20,9 @@ STAGES = {
     "sequential": "sequential loop",
     "copying_threads": "lab 1: copying threads",
     "zero_copy_threads": "lab 2: zero-copy threads",
-    "thread_pool": "lab 3A: thread pool",
-    "multi_queue_pool": "lab 3B: queue per worker",
-    "thread_pool_64_chunks_per_thread": "lab 3A: thread pool, 64 chunks per thread",
+    "thread_pool": "lab 3: thread pool",
+    "multi_queue_pool": "lab 3: queue per worker",
+    "thread_pool_64_chunks_per_thread": "lab 3: thread pool, 64 chunks per thread",
     "work_stealing": "lab 4: work stealing",
     "par_iter": "lab 5: par_iter",
     "par_iter_parallel": "lab 5: par_iter, forced parallel",
@@ -41,6 +41,10 @@ LAB_STAGES = ["copying_threads", "zero_copy_threads", "thread_pool", "multi_queu
               "work_stealing", "par_iter"]
 # Stages measured from a student's build (--mine) carry this suffix.
 MINE = "@mine"
+# The baselines and peers: the same code in both binaries, so --mine takes them from the reference
+# binary only (the student's copies would add a second, noisier row of the same thing).
+PEERS = {"sequential", "std_sort", "std_sort_par", "thread_per_task", "tbb", "tbb_task_group",
+         "openmp", "openmp_dynamic", "openmp_tasks", "std_par"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,6 +90,8 @@ def load(paths: list[pathlib.Path], mine: list[pathlib.Path] = ()) -> tuple[dict
                 continue
             parts = bench["run_name"].split("/")
             if len(parts) < 4 or not parts[2].isdigit() or not parts[3].isdigit():
+                continue
+            if suffix and parts[1] in PEERS:
                 continue
             key = Key(parts[0], parts[1] + suffix, int(parts[2]), int(parts[3]))
             samples[key].append(bench["real_time"] * _UNIT_NS[bench.get("time_unit", "ns")])
