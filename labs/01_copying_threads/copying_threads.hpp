@@ -22,7 +22,7 @@ namespace parlab::copying {
 template <std::ranges::contiguous_range Range, class F>
 map_sum_result_t<Range, F> map_sum(const Range& data, std::size_t k, F f) {
   // TODO(lab 1): task 1. Reject k == 0 with std::invalid_argument and a message that says why.
-  //   Checked by CopyingThreads.RejectsZeroThreadsWithAClearMessage.
+  //   Checked by CopyingThreads.RejectsZeroKWithAClearMessage.
   // TODO(lab 1): task 2. Split the input into min(k, n) chunks with parlab::even_chunk and copy
   //   each chunk into its own std::vector. Checked by CopiesEveryElementExactlyOnce and
   //   GivesEachThreadOneContiguousChunkOfNearlyEqualSize.
@@ -31,7 +31,7 @@ map_sum_result_t<Range, F> map_sum(const Range& data, std::size_t k, F f) {
   //   ReturnsZeroAndStartsNoThreadForEmptyInput.
   // TODO(lab 1): task 4. Join every thread and combine the partial sums (use map_sum_result_t:
   //   64 bits for integers). Checked by SumsTheSeedsMillionIntegersWithoutOverflow and
-  //   MatchesTheSequentialSumForEverySizeAndThreadCount.
+  //   MatchesTheSequentialSumForEverySizeAndK.
   // TODO(lab 1): task 5. An exception thrown by f on a worker thread must reach the caller,
   //   after every thread has been joined. Checked by CarriesAWorkersExceptionToTheCaller and
   //   JoinsEveryThreadBeforeRethrowing.
