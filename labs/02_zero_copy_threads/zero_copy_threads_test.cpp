@@ -245,7 +245,7 @@ TEST(ZeroCopyThreads, RejectsZeroKWithAClearMessage) {
 
 TEST(ZeroCopyThreads, SumsTheSeedsMillionIntegersWithoutOverflow) {
   parlab::testing::expect_sums_the_seeds_million_without_overflow("zero_copy::map_sum",
-                                                                   call_map_sum);
+                                                                  call_map_sum);
 }
 
 TEST(ZeroCopyThreads, MatchesTheSequentialSumForEverySizeAndK) {

@@ -209,11 +209,10 @@ TEST(MapSum, RejectsZeroKWithAClearMessage) {
 }
 
 TEST(MapSum, SumsTheSeedsMillionIntegersWithoutOverflow) {
-  on_a_scheduler_of_two(60s, "map_sum of the seed's million integers",
-                        [](const char* stage, auto call) {
-                          parlab::testing::expect_sums_the_seeds_million_without_overflow(stage,
-                                                                                          call);
-                        });
+  on_a_scheduler_of_two(
+      60s, "map_sum of the seed's million integers", [](const char* stage, auto call) {
+        parlab::testing::expect_sums_the_seeds_million_without_overflow(stage, call);
+      });
 }
 
 TEST(MapSum, MatchesTheSequentialSumForEverySizeAndK) {
