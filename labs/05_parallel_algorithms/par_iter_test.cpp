@@ -138,6 +138,31 @@ TEST(ParIter, MapAndSumMatchTheSequentialLoopOnRandomInputs) {
   }
 }
 
+TEST(ParIter, CallsMapsFunctionOncePerElement) {
+  // Below the threshold (a plain loop on the caller) and far above it (split over 2 workers).
+  for (const auto& [n, threshold] : {std::pair<std::size_t, std::size_t>{1'000, 100'000},
+                                     {200'000, 1'000}}) {
+    const auto data = seed_data(n);
+    std::atomic<std::size_t> calls{0};
+    std::int64_t total = 0;
+    parlab::testing::finish_within(kLimit, "par_iter(data).map(counted).sum()", [&] {
+      total = par_iter(data)
+                  .with_sequential_threshold(threshold)
+                  .on(scheduler_with(2))
+                  .map([&calls](std::int32_t x) {
+                    calls.fetch_add(1, std::memory_order_relaxed);
+                    return 2 * std::int64_t{x};
+                  })
+                  .sum();
+    });
+    EXPECT_EQ(total, seed_sum_doubled(n));
+    EXPECT_EQ(calls.load(), n)
+        << "par_iter over " << n << " elements (sequential threshold " << threshold
+        << ") called map's function " << calls.load() << " times.\nRule: map(f) calls f exactly "
+        << "once per element; f may be costly, or count, or have other effects.";
+  }
+}
+
 TEST(ParIter, ReduceMatchesTheSequentialFoldOnRandomInputs) {
   for (const Case& c : random_cases(kSeed + 2)) {
     SCOPED_TRACE(c.describe());
