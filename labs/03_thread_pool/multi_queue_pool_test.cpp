@@ -54,6 +54,10 @@ TEST(MultiQueuePool, WaitUntilIdleReturnsOnlyWhenEveryTaskHasFinished) {
   rules::wait_until_idle_waits_for_every_task<MultiQueuePool>("MultiQueuePool");
 }
 
+TEST(MultiQueuePool, WaitUntilIdleWaitsForATaskAlreadyTakenOffTheQueue) {
+  rules::wait_until_idle_waits_for_a_running_task<MultiQueuePool>("MultiQueuePool");
+}
+
 TEST(MultiQueuePool, DestructorRunsEveryTaskAlreadySubmitted) {
   rules::destructor_runs_every_submitted_task<MultiQueuePool>("MultiQueuePool");
 }

@@ -139,7 +139,7 @@ def group_by_executable(tests: list[str], executables: dict[str, str]) -> list[t
 
 def first_errors(output: str, lines: int = 12) -> str:
     """The first compiler error lines of a build log (or its tail when none is marked)."""
-    errors = [line for line in output.splitlines() if "error" in line.lower()]
+    errors = [line for line in output.splitlines() if re.search(r"\berror\b:|: error|Error \d", line)]
     chosen = errors[:lines] if errors else output.splitlines()[-lines:]
     return "\n".join("      " + line for line in chosen)
 
