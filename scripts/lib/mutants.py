@@ -254,6 +254,10 @@ class Runner:
                     tests, {t: self.executable_of(mutant.lab, t) for t in tests}):
                 target = pathlib.Path(exe).name
                 ok, output = self.build_targets([target])
+                if not ok and "unknown target" in output:
+                    # An executable named apart from its target: build the lab's whole flavour.
+                    target = f"lab{mutant.lab}_solution"
+                    ok, output = self.build_targets([target])
                 if not ok:
                     return f"does not compile (an error of the suite; {target}):\n" + first_errors(output), False
                 for test in group:
