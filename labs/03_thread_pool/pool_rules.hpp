@@ -344,6 +344,23 @@ void wait_until_idle_waits_for_a_running_task(const char* pool_name) {
   });
 }
 
+/// Every worker has been idle for 200 ms, so each sleeps (in its condition variable wait);
+/// then one task is submitted, and it must run within 10 s. A push that notifies nobody leaves
+/// it in the queue for good: the lost wake-up, seen without waiting for the 30 s limit.
+template <class Pool>
+void wakes_a_sleeping_worker_for_a_new_task(const char* pool_name) {
+  bounded(std::string(pool_name) + ": a task submitted to a sleeping pool", [&] {
+    Pool pool(2);
+    std::this_thread::sleep_for(200ms);  // both workers run out of work and go to sleep
+    std::future<int> result = pool.submit([] { return 7; });
+    ASSERT_EQ(result.wait_for(10s), std::future_status::ready)
+        << "a task submitted while every worker slept was still not run after 10 s.\n"
+        << "Rule: a push must wake a sleeping worker (notify after pushing, under or after the "
+        << "mutex; the worker re-checks the queue under the mutex before it sleeps).";
+    EXPECT_EQ(result.get(), 7);
+  });
+}
+
 template <class Pool>
 void destructor_runs_every_submitted_task(const char* pool_name) {
   bounded(std::string(pool_name) + "'s destructor", [&] {
