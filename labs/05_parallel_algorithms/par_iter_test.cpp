@@ -140,8 +140,10 @@ TEST(ParIter, MapAndSumMatchTheSequentialLoopOnRandomInputs) {
 
 TEST(ParIter, CallsMapsFunctionOncePerElement) {
   // Below the threshold (a plain loop on the caller) and far above it (split over 2 workers).
-  for (const auto& [n, threshold] : {std::pair<std::size_t, std::size_t>{1'000, 100'000},
-                                     {200'000, 1'000}}) {
+  for (const auto& [size, sequential_threshold] :
+       {std::pair<std::size_t, std::size_t>{1'000, 100'000}, {200'000, 1'000}}) {
+    const std::size_t n = size;  // plain copies: clang 14 cannot capture structured bindings
+    const std::size_t threshold = sequential_threshold;
     const auto data = seed_data(n);
     std::atomic<std::size_t> calls{0};
     std::int64_t total = 0;
