@@ -21,6 +21,7 @@
 #include "common/data.hpp"
 #include "common/instrument.hpp"
 #include "common/testing/map_sum_contract.hpp"
+#include "common/testing/thread_census.hpp"
 #include "common/testing/thread_per_chunk_rules.hpp"
 #include "common/workload.hpp"
 
@@ -60,6 +61,46 @@ TEST(CopyingThreads, UsesOneNewThreadPerChunkNeverTheCaller) {
 
 TEST(CopyingThreads, UsesOnlyNThreadsWhenKExceedsN) {
   parlab::testing::expect_only_n_threads_when_k_exceeds_n(call_map_sum);
+}
+
+/// A sum type that records every kernel thread on which one is created or added to: a thread
+/// that map_sum starts runs at least its chunk's `Sum local{}`, even for an empty chunk, so
+/// the census sees threads that never call f.
+parlab::testing::ThreadCensus* sum_census = nullptr;
+
+struct CensusSum {
+  std::int64_t value = 0;
+  CensusSum() { note(); }
+  explicit CensusSum(std::int64_t v) : value(v) { note(); }
+  CensusSum& operator+=(const CensusSum& other) {
+    note();
+    value += other.value;
+    return *this;
+  }
+  friend CensusSum operator+(CensusSum a, const CensusSum& b) {
+    a.value += b.value;
+    return a;
+  }
+  static void note() {
+    if (sum_census != nullptr) {
+      sum_census->record();
+    }
+  }
+};
+
+TEST(CopyingThreads, StartsNoThreadForAnEmptyChunk) {
+  const auto data = seed_data(3);
+  parlab::testing::ThreadCensus census;
+  sum_census = &census;
+  const CensusSum sum = map_sum(data, 8, [](std::int32_t x) { return CensusSum{2 * std::int64_t{x}}; });
+  sum_census = nullptr;
+  EXPECT_EQ(sum.value, 6);
+  const std::size_t workers = census.distinct_count() - (census.saw_this_thread() ? 1 : 0);
+  EXPECT_LE(workers, 3U)
+      << "k = 8 threads for n = 3 elements: expected at most 3 worker threads, but " << workers
+      << " threads (other than the caller) created or added to a sum.\nThe threads beyond the "
+         "third had an empty chunk: they never call f, so only their empty sums show them.\n"
+         "Rule: never start a thread that has nothing to do (min(k, n) threads).";
 }
 
 TEST(CopyingThreads, CopiesEveryElementExactlyOnce) {

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -22,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/cache_line.hpp"
 #include "common/data.hpp"
 #include "common/instrument.hpp"
 #include "common/testing/bounded.hpp"
@@ -326,6 +328,79 @@ TEST(ZeroCopyThreads, MapsEveryElementInPlaceExactlyOnce) {
       ASSERT_EQ(hits[i].load(), 1)
           << "with k = " << k << ", element " << i << " of the caller's vector was mapped "
           << hits[i].load() << " times.\nRule: the chunks tile the input exactly once.";
+    }
+  }
+}
+
+/// Where the worker threads write a sum: every assignment and += on a WriteProbe made by a
+/// thread other than `caller` records (thread, cache line) under a mutex. Used by
+/// KeepsEachThreadsWritesOnItsOwnCacheLines to see the layout of map_sum's partial sums.
+struct WriteLog {
+  std::thread::id caller;
+  std::mutex mutex;
+  std::vector<std::pair<std::thread::id, std::uintptr_t>> lines;
+};
+WriteLog* write_log = nullptr;
+
+/// A user-defined sum type (map_sum accumulates f's results in it) that logs every write.
+struct WriteProbe {
+  std::int64_t value = 0;
+
+  WriteProbe() = default;
+  explicit WriteProbe(std::int64_t v) : value(v) {}
+  WriteProbe(const WriteProbe&) = default;
+  WriteProbe& operator=(const WriteProbe& other) {
+    record();
+    value = other.value;
+    return *this;
+  }
+  WriteProbe& operator+=(const WriteProbe& other) {
+    record();
+    value += other.value;
+    return *this;
+  }
+  friend WriteProbe operator+(WriteProbe a, const WriteProbe& b) {
+    a.value += b.value;
+    return a;
+  }
+
+ private:
+  void record() const {
+    if (write_log == nullptr || std::this_thread::get_id() == write_log->caller) {
+      return;
+    }
+    const auto first = reinterpret_cast<std::uintptr_t>(this);
+    const std::scoped_lock lock(write_log->mutex);
+    write_log->lines.emplace_back(std::this_thread::get_id(), first / cache_line_size);
+    write_log->lines.emplace_back(std::this_thread::get_id(),
+                                  (first + sizeof(WriteProbe) - 1) / cache_line_size);
+  }
+};
+
+TEST(ZeroCopyThreads, KeepsEachThreadsWritesOnItsOwnCacheLines) {
+  const auto data = seed_data(4'000);
+  for (const std::size_t k : {2, 4, 8}) {
+    WriteLog log;
+    log.caller = std::this_thread::get_id();
+    write_log = &log;
+    const WriteProbe sum = map_sum(data, k, [](const std::int32_t& x) {
+      return WriteProbe{2 * std::int64_t{x}};
+    });
+    write_log = nullptr;
+    EXPECT_EQ(sum.value, seed_sum_doubled(data.size())) << "k = " << k;
+    std::map<std::uintptr_t, std::thread::id> owner;  // cache line -> first thread to write it
+    for (const auto& [thread, line] : log.lines) {
+      const auto [where, inserted] = owner.emplace(line, thread);
+      if (!inserted && where->second != thread) {
+        ADD_FAILURE() << "with k = " << k << ", two worker threads wrote their sums into the "
+                      << "same cache line (the sum type was written at addresses that share a "
+                      << cache_line_size << "-byte line).\nExpected: each thread's writes (its "
+                      << "local sum, then its one slot of the partial sums) on lines no other "
+                      << "thread writes.\nRule: no two threads ever write to the same cache line "
+                         "(false sharing): sum into a local variable and write it once into a "
+                         "padded slot (parlab::CacheAligned).";
+        break;
+      }
     }
   }
 }

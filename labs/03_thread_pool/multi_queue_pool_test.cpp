@@ -54,6 +54,14 @@ TEST(MultiQueuePool, WaitUntilIdleReturnsOnlyWhenEveryTaskHasFinished) {
   rules::wait_until_idle_waits_for_every_task<MultiQueuePool>("MultiQueuePool");
 }
 
+TEST(MultiQueuePool, WaitUntilIdleWaitsForATaskAlreadyTakenOffTheQueue) {
+  rules::wait_until_idle_waits_for_a_running_task<MultiQueuePool>("MultiQueuePool");
+}
+
+TEST(MultiQueuePool, WakesASleepingWorkerForANewTask) {
+  rules::wakes_a_sleeping_worker_for_a_new_task<MultiQueuePool>("MultiQueuePool");
+}
+
 TEST(MultiQueuePool, DestructorRunsEveryTaskAlreadySubmitted) {
   rules::destructor_runs_every_submitted_task<MultiQueuePool>("MultiQueuePool");
 }

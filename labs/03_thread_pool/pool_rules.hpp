@@ -315,6 +315,52 @@ void wait_until_idle_waits_for_every_task(const char* pool_name) {
   });
 }
 
+/// The queue is empty but its only task is still running (held at a gate that opens 50 ms
+/// later): wait_until_idle must wait for that task, not only for the queue.
+template <class Pool>
+void wait_until_idle_waits_for_a_running_task(const char* pool_name) {
+  bounded(std::string(pool_name) + ": wait_until_idle with an empty queue", [&] {
+    std::atomic<bool> started{false};
+    std::atomic<bool> finished{false};
+    std::promise<void> open_gate;
+    std::shared_future<void> gate = open_gate.get_future().share();
+    Pool pool(2);  // destroyed before the flags the task writes
+    (void)pool.submit([&started, &finished, gate] {
+      started.store(true);
+      (void)gate.wait_for(20s);
+      finished.store(true);
+    });
+    ASSERT_TRUE(parlab::testing::eventually(20s, [&] { return started.load(); }))
+        << "the one task submitted never started";
+    std::jthread opener([&open_gate] {
+      std::this_thread::sleep_for(50ms);
+      open_gate.set_value();
+    });
+    pool.wait_until_idle();  // the queue is empty now; the task is not finished
+    EXPECT_TRUE(finished.load())
+        << "wait_until_idle returned while the pool's only task, already taken off the queue, "
+        << "was still running.\nRule: idle means the queue is empty and no task is running "
+        << "(count the running tasks, and signal when the last one ends).";
+  });
+}
+
+/// Every worker has been idle for 200 ms, so each sleeps (in its condition variable wait);
+/// then one task is submitted, and it must run within 10 s. A push that notifies nobody leaves
+/// it in the queue for good: the lost wake-up, seen without waiting for the 30 s limit.
+template <class Pool>
+void wakes_a_sleeping_worker_for_a_new_task(const char* pool_name) {
+  bounded(std::string(pool_name) + ": a task submitted to a sleeping pool", [&] {
+    Pool pool(2);
+    std::this_thread::sleep_for(200ms);  // both workers run out of work and go to sleep
+    std::future<int> result = pool.submit([] { return 7; });
+    ASSERT_EQ(result.wait_for(10s), std::future_status::ready)
+        << "a task submitted while every worker slept was still not run after 10 s.\n"
+        << "Rule: a push must wake a sleeping worker (notify after pushing, under or after the "
+        << "mutex; the worker re-checks the queue under the mutex before it sleeps).";
+    EXPECT_EQ(result.get(), 7);
+  });
+}
+
 template <class Pool>
 void destructor_runs_every_submitted_task(const char* pool_name) {
   bounded(std::string(pool_name) + "'s destructor", [&] {

@@ -95,6 +95,14 @@ TEST(ThreadPool, WaitUntilIdleReturnsOnlyWhenEveryTaskHasFinished) {
   rules::wait_until_idle_waits_for_every_task<ThreadPool>("ThreadPool");
 }
 
+TEST(ThreadPool, WaitUntilIdleWaitsForATaskAlreadyTakenOffTheQueue) {
+  rules::wait_until_idle_waits_for_a_running_task<ThreadPool>("ThreadPool");
+}
+
+TEST(ThreadPool, WakesASleepingWorkerForANewTask) {
+  rules::wakes_a_sleeping_worker_for_a_new_task<ThreadPool>("ThreadPool");
+}
+
 TEST(ThreadPool, DestructorRunsEveryTaskAlreadySubmitted) {
   rules::destructor_runs_every_submitted_task<ThreadPool>("ThreadPool");
 }

@@ -11,12 +11,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <numeric>
 #include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/data.hpp"
@@ -101,6 +103,39 @@ TEST(ParallelFor, SpreadsWorkOverTheWorkers) {
   });
 }
 
+TEST(ParallelFor, RunsAPieceOfAtMostGrainIndicesAsOneLoop) {
+  // 64 indices with grain 64 are one piece: one loop on one worker, in index order. Index 0
+  // waits (up to 2 s) for any other index to start elsewhere, which only a split could allow.
+  finish_within(60s, "parallel_for whose range fits in one grain", [] {
+    Scheduler scheduler(2);
+    std::mutex mutex;
+    std::vector<std::pair<std::size_t, std::thread::id>> order;  // (index, thread) as they ran
+    std::atomic<bool> another_started{false};
+    parallel_for(scheduler, 0, 64, 64, [&](std::size_t i) {
+      if (i == 0) {
+        (void)eventually(2s, [&] { return another_started.load(); });
+      } else {
+        another_started.store(true);
+      }
+      const std::scoped_lock lock(mutex);
+      order.emplace_back(i, std::this_thread::get_id());
+    });
+    ASSERT_EQ(order.size(), 64U);
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      EXPECT_EQ(order[k].first, k)
+          << "parallel_for(0, 64, grain 64) ran index " << order[k].first << " as the " << k
+          << "th call, expected index " << k << " (one loop, in order).\nRule: a piece of at most "
+          << "grain indices is not split: it runs as one sequential loop on one thread.";
+      EXPECT_EQ(order[k].second, order[0].second)
+          << "index " << order[k].first << " ran on another thread than index 0.\nRule: a piece "
+          << "of at most grain indices is not split: it runs as one sequential loop on one thread.";
+      if (order[k].first != k || order[k].second != order[0].second) {
+        break;
+      }
+    }
+  });
+}
+
 TEST(ParallelFor, PropagatesAnExceptionFromTheBody) {
   finish_within(60s, "parallel_for with a throwing body", [] {
     Scheduler scheduler(2);
@@ -162,6 +197,33 @@ TEST(ParallelReduce, CombinesInIndexOrder) {
       EXPECT_EQ(got, expected) << "grain " << grain
                                << ": reduce must combine results left before right.\nRule: "
                                   "parallel_reduce needs associativity, not commutativity.";
+    }
+  });
+}
+
+TEST(ParallelReduce, FoldsPiecesOfAtMostGrainIndicesSequentially) {
+  // Each index costs one reduce (folding it into its piece's accumulator) and each split one
+  // more (combining the halves): n + pieces - 1 calls. Halving stops at grain, so a piece holds
+  // more than grain / 2 indices, and at most n / ceil(grain / 2) pieces exist.
+  finish_within(60s, "parallel_reduce counting its reduce calls", [] {
+    Scheduler scheduler(2);
+    for (const auto& [n, grain] : {std::pair<std::size_t, std::size_t>{1'000, 1'000},
+                                   {1'000, 5'000}, {1'000, 100}, {10'000, 7}}) {
+      std::atomic<std::size_t> calls{0};
+      const std::size_t sum = parallel_reduce(
+          scheduler, 0, n, grain, std::size_t{0},
+          [&](std::size_t left, std::size_t right) {
+            calls.fetch_add(1, std::memory_order_relaxed);
+            return left + right;
+          },
+          [](std::size_t i) { return i; });
+      EXPECT_EQ(sum, n * (n - 1) / 2);
+      const std::size_t max_pieces = grain >= n ? 1 : n / ((grain + 1) / 2);
+      EXPECT_LE(calls.load(), n + max_pieces - 1)
+          << "parallel_reduce over " << n << " indices with grain " << grain << " called reduce "
+          << calls.load() << " times; expected at most " << n + max_pieces - 1 << " (" << n
+          << " folds, at most " << max_pieces - 1 << " combines of halves).\nRule: a piece of at "
+          << "most grain indices is not split: it is folded sequentially, one reduce per index.";
     }
   });
 }

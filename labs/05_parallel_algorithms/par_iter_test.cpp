@@ -138,6 +138,33 @@ TEST(ParIter, MapAndSumMatchTheSequentialLoopOnRandomInputs) {
   }
 }
 
+TEST(ParIter, CallsMapsFunctionOncePerElement) {
+  // Below the threshold (a plain loop on the caller) and far above it (split over 2 workers).
+  for (const auto& [size, sequential_threshold] :
+       {std::pair<std::size_t, std::size_t>{1'000, 100'000}, {200'000, 1'000}}) {
+    const std::size_t n = size;  // plain copies: clang 14 cannot capture structured bindings
+    const std::size_t threshold = sequential_threshold;
+    const auto data = seed_data(n);
+    std::atomic<std::size_t> calls{0};
+    std::int64_t total = 0;
+    parlab::testing::finish_within(kLimit, "par_iter(data).map(counted).sum()", [&] {
+      total = par_iter(data)
+                  .with_sequential_threshold(threshold)
+                  .on(scheduler_with(2))
+                  .map([&calls](std::int32_t x) {
+                    calls.fetch_add(1, std::memory_order_relaxed);
+                    return 2 * std::int64_t{x};
+                  })
+                  .sum();
+    });
+    EXPECT_EQ(total, seed_sum_doubled(n));
+    EXPECT_EQ(calls.load(), n)
+        << "par_iter over " << n << " elements (sequential threshold " << threshold
+        << ") called map's function " << calls.load() << " times.\nRule: map(f) calls f exactly "
+        << "once per element; f may be costly, or count, or have other effects.";
+  }
+}
+
 TEST(ParIter, ReduceMatchesTheSequentialFoldOnRandomInputs) {
   for (const Case& c : random_cases(kSeed + 2)) {
     SCOPED_TRACE(c.describe());
@@ -664,6 +691,35 @@ TEST(ParIter, NeverCutsPiecesBelowMinLen) {
         run_start = i;
       }
     }
+  }
+}
+
+TEST(ParIter, CutsAtMostNOverMinLenPieces) {
+  // reduce folds each element into its piece's accumulator (one op call each) and joins two
+  // pieces with one more call: n + pieces - 1 calls. Pieces of at least m elements number at
+  // most n / m, whether or not any piece is stolen: this counts the cuts without needing luck.
+  constexpr std::size_t n = 20'000;
+  for (const std::size_t min_len : {std::size_t{1'000}, std::size_t{5'000}, n}) {
+    SCOPED_TRACE("with_min_len(" + std::to_string(min_len) + ")");
+    std::atomic<std::size_t> calls{0};
+    std::size_t total = 0;
+    parlab::testing::finish_within(kLimit, "with_min_len and a counting reduce", [&] {
+      total = par_range(std::size_t{0}, n)
+                  .with_sequential_threshold(0)
+                  .with_min_len(min_len)
+                  .on(scheduler_with(2))
+                  .reduce(std::size_t{0}, [&calls](std::size_t a, std::size_t b) {
+                    calls.fetch_add(1, std::memory_order_relaxed);
+                    return a + b;
+                  });
+    });
+    EXPECT_EQ(total, n * (n - 1) / 2);
+    const std::size_t max_pieces = n / min_len;
+    EXPECT_LE(calls.load(), n + max_pieces - 1)
+        << "reduce over " << n << " elements with with_min_len(" << min_len << ") called its "
+        << "op " << calls.load() << " times: " << calls.load() - n + 1 << " pieces or more, "
+        << "where at most " << max_pieces << " pieces of " << min_len << " elements fit.\n"
+        << "Rule: with_min_len(m) never cuts a piece shorter than m.";
   }
 }
 
