@@ -371,9 +371,9 @@ struct WriteProbe {
     }
     const auto first = reinterpret_cast<std::uintptr_t>(this);
     const std::scoped_lock lock(write_log->mutex);
-    write_log->lines.emplace_back(std::this_thread::get_id(), first / cache_line_size);
+    write_log->lines.emplace_back(std::this_thread::get_id(), first / kCacheLineSize);
     write_log->lines.emplace_back(std::this_thread::get_id(),
-                                  (first + sizeof(WriteProbe) - 1) / cache_line_size);
+                                  (first + sizeof(WriteProbe) - 1) / kCacheLineSize);
   }
 };
 
@@ -394,7 +394,7 @@ TEST(ZeroCopyThreads, KeepsEachThreadsWritesOnItsOwnCacheLines) {
       if (!inserted && where->second != thread) {
         ADD_FAILURE() << "with k = " << k << ", two worker threads wrote their sums into the "
                       << "same cache line (the sum type was written at addresses that share a "
-                      << cache_line_size << "-byte line).\nExpected: each thread's writes (its "
+                      << kCacheLineSize << "-byte line).\nExpected: each thread's writes (its "
                       << "local sum, then its one slot of the partial sums) on lines no other "
                       << "thread writes.\nRule: no two threads ever write to the same cache line "
                          "(false sharing): sum into a local variable and write it once into a "
