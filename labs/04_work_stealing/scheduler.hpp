@@ -75,10 +75,12 @@ class Scheduler {
   }
 
   /// Runs f() on a worker and returns its result (or rethrows its exception): inline when
-  /// called on one of this scheduler's workers, else injected, with the caller blocking.
+  /// called on one of this scheduler's workers; else injected, and the caller waits. A worker of
+  /// another scheduler waits by running its own scheduler's jobs; any other thread blocks.
   template <class F>
   std::invoke_result_t<F&> run(F&& f) {
-    // TODO(lab 4): task 2c. Checked by join_test.cpp.
+    // TODO(lab 4): task 2c. Checked by join_test.cpp. Then part 4b step 8, a caller that is a
+    // worker of another scheduler: checked by cross_scheduler_test.cpp.
     (void)f;
     throw NotImplemented("lab 4, Scheduler::run in labs/04_work_stealing/scheduler.hpp");
   }
