@@ -25,14 +25,14 @@ namespace parlab::zero_copy {
 ///         (when several chunks throw: the lowest-numbered chunk's exception).
 template <class T, class Body>
 void for_each_chunk(std::span<T> data, std::size_t k, Body body) {
-  // TODO(lab 2): task 1. Reject k == 0 with std::invalid_argument and a message that says why.
+  // TODO(lab 2, task A1): Reject k == 0 with std::invalid_argument and a message that says why.
   //   Checked by ForEachChunk.RejectsZeroThreadsWithAClearMessage.
-  // TODO(lab 2): task 2. Give each of min(k, n) new std::jthreads a std::span of its chunk of
+  // TODO(lab 2, task A2): Give each of min(k, n) new std::jthreads a std::span of its chunk of
   //   `data` (parlab::even_chunk says where it begins and ends) and call body(chunk, index) on
   //   it. No element may be copied. Checked by HandsEachWorkerASpanIntoTheCallersBuffer,
   //   TilesTheBufferExactlyOnceInChunkOrder, RunsEachChunkOnItsOwnNewThreadNeverTheCaller,
   //   CallsNothingAndStartsNoThreadForEmptyInput and WritesThroughAMutableSpanInPlace.
-  // TODO(lab 2): task 4. An exception thrown by body on a worker must not escape that thread.
+  // TODO(lab 2, task D1): An exception thrown by body on a worker must not escape that thread.
   //   Capture it (std::exception_ptr) and rethrow it here once every thread has been joined;
   //   when several chunks throw, rethrow the lowest-numbered chunk's. Checked by
   //   RethrowsOnlyAfterEveryWorkerHasFinished and
@@ -50,14 +50,17 @@ void for_each_chunk(std::span<T> data, std::size_t k, Body body) {
 /// @throws std::invalid_argument if k == 0; whatever `f` throws, after joining every thread.
 template <std::ranges::contiguous_range Range, class F>
 map_sum_result_t<Range, F> map_sum(const Range& data, std::size_t k, F f) {
-  // TODO(lab 2): task 3. Build map_sum on for_each_chunk: each worker maps and sums its chunk
+  // TODO(lab 2, task B1): Build map_sum on for_each_chunk: each worker maps and sums its chunk
   //   and stores one partial result per chunk, where no two workers' results share a cache line
   //   (see common/cache_line.hpp); the caller adds the partial results in chunk order. Checked
   //   by CopiesNoElement, MapsEveryElementInPlaceExactlyOnce, MatchesLabOneForEveryInput,
   //   MatchesTheSequentialSumForEverySizeAndThreadCount and the other ZeroCopyThreads tests.
-  // TODO(lab 2): task 5. Check the failure rules end to end: k == 0, k > n, empty input and f
-  //   throwing in one chunk, the last chunk or every chunk. Checked by the ZeroCopyThreads tests
-  //   whose names start with Rejects, Returns, Uses, Carries and Rethrows.
+  // TODO(lab 2, task C1): Bad input: k == 0 throws (even for empty input), empty input returns
+  //   0 and starts no thread. Checked by ZeroCopyThreads.RejectsZeroThreadsWithAClearMessage and
+  //   ReturnsZeroAndStartsNoThreadForEmptyInput.
+  // TODO(lab 2, task D2): f throwing in one chunk, the last chunk or every chunk reaches the
+  //   caller after every thread is joined. Checked by the ZeroCopyThreads tests whose names start
+  //   with Carries and Rethrows.
   (void)data;
   (void)k;
   (void)f;

@@ -1,6 +1,6 @@
-// Lab 3 (thread pool), part B: THE STUDENT'S FILE (with multi_queue_pool.cpp). Sean Parent's task
+// Lab 3 (thread pool), part E: THE STUDENT'S FILE (with multi_queue_pool.cpp). Sean Parent's task
 // system: one queue per worker, non-blocking pushes and pops across the queues before blocking.
-// Build it as the handout (README.md beside this file) describes; it reuses part A's package_task.
+// Build it as the handout (README.md beside this file) describes; it reuses package_task (task A1).
 #pragma once
 
 #include <atomic>
@@ -15,7 +15,7 @@
 
 #include "common/cache_line.hpp"
 #include "common/not_implemented.hpp"
-#include "thread_pool.hpp"  // Task, task_result_t, package_task (part A)
+#include "thread_pool.hpp"  // Task, task_result_t, package_task (task A1)
 
 namespace parlab::pool {
 
@@ -42,7 +42,7 @@ class MultiQueuePool {
   /// @throws std::runtime_error if shutdown has begun.
   template <class F, class... Args>
   std::future<task_result_t<F, Args...>> submit(F&& f, Args&&... args) {
-    // TODO(lab 3): task 9. Package the call (part A's package_task) and offer it to the queues in
+    // TODO(lab 3, task E2): Package the call (task A1's package_task) and offer it to the queues in
     //   rotation without blocking, then block on one. Checked by the MultiQueuePool tests.
     (void)f;
     ((void)args, ...);
@@ -59,7 +59,7 @@ class MultiQueuePool {
   /// The number of worker threads (and of queues).
   [[nodiscard]] std::size_t size() const noexcept;
 
-  // TODO(lab 3): task 8. Add the private members: one queue per worker (each with its own mutex
+  // TODO(lab 3, task E1): Add the private members: one queue per worker (each with its own mutex
   //   and condition variable), the workers, a rotation counter, a count of unfinished tasks.
 };
 

@@ -1,6 +1,6 @@
-// Lab 3 (thread pool), part B: the graded tests for multi_queue_pool.hpp / multi_queue_pool.cpp
+// Lab 3 (thread pool), part E: the graded tests for multi_queue_pool.hpp / multi_queue_pool.cpp
 // (MultiQueuePool, one queue per worker). Do not edit: the grader checks this file against the
-// release's copy. The rules are part A's, applied to the second design.
+// release's copy. The rules are those of parts A-C, applied to the second design.
 // Angle brackets on purpose: a quoted include would find the starter beside this file even
 // when the solution flavour is being built; <> searches only the flavour's include path.
 #include <multi_queue_pool.hpp>

@@ -1,6 +1,6 @@
 // Lab 3 (thread pool): the rules every pool of this lab must keep, written once as templates over
-// the pool type and called from thread_pool_test.cpp (part A) and multi_queue_pool_test.cpp
-// (part B), so each part is graded on its own. Test code: do not edit.
+// the pool type and called from thread_pool_test.cpp (parts A-C) and multi_queue_pool_test.cpp
+// (part E), so each pool is graded on its own. Test code: do not edit.
 #pragma once
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
-// Lab 3 (thread pool), part A: THE STUDENT'S FILE (with thread_pool.cpp). Only these two files and
-// multi_queue_pool.hpp/.cpp are yours to edit for lab 3. Build package_task, ThreadPool and
-// map_sum as the handout (README.md beside this file) describes, task by task.
+// Lab 3 (thread pool), parts A-D: THE STUDENT'S FILE (with thread_pool.cpp). Only these two
+// files and multi_queue_pool.hpp/.cpp are yours to edit for lab 3. Build package_task, ThreadPool
+// and map_sum as the handout (README.md beside this file) describes, tasks A1 to D1.
 #pragma once
 
 #include <condition_variable>
@@ -46,7 +46,7 @@ struct PackagedTask {
 /// the future; the task itself never throws. f and args may be move-only.
 template <class F, class... Args>
 PackagedTask<task_result_t<F, Args...>> package_task(F&& f, Args&&... args) {
-  // TODO(lab 3): task 1. Move f and args into a Task that owns a std::promise of the result;
+  // TODO(lab 3, task A1): Move f and args into a Task that owns a std::promise of the result;
   //   return the Task and the promise's future. Do not use std::packaged_task (see the handout).
   //   Checked by ThreadPool.PackagesACallIntoATaskAndAFuture and
   //   ThreadPool.PackagesAThrownExceptionIntoTheFuture.
@@ -78,7 +78,7 @@ class ThreadPool {
   /// @throws std::runtime_error if shutdown has begun.
   template <class F, class... Args>
   std::future<task_result_t<F, Args...>> submit(F&& f, Args&&... args) {
-    // TODO(lab 3): task 3. Package the call and queue it for the workers (a private helper in
+    // TODO(lab 3, task A2): Package the call and queue it for the workers (a private helper in
     //   thread_pool.cpp can do the queueing). Checked by ReturnsEachTasksResultThroughItsFuture,
     //   RunsEveryTaskExactlyOnceWithEightSubmitters, AcceptsMoveOnlyCallablesArgumentsAndResults
     //   and the other ThreadPool tests.
@@ -96,7 +96,7 @@ class ThreadPool {
   /// The number of worker threads.
   [[nodiscard]] std::size_t size() const noexcept;
 
-  // TODO(lab 3): task 2. Add the private members the pool needs (the workers, one queue of
+  // TODO(lab 3, task B1): Add the private members the pool needs (the workers, one queue of
   //   Task, what guards it, what idle workers sleep on) and the worker loop.
 };
 
@@ -106,7 +106,7 @@ class ThreadPool {
 /// @throws std::invalid_argument if k == 0; whatever f throws, after every chunk has finished.
 template <class Pool, std::ranges::contiguous_range Range, class F>
 map_sum_result_t<Range, F> map_sum(Pool& pool, const Range& data, std::size_t k, F f) {
-  // TODO(lab 3): task 7. Lab 2's zero-copy map_sum, with pool.submit in place of new threads.
+  // TODO(lab 3, task D1): Lab 2's zero-copy map_sum, with pool.submit in place of new threads.
   //   Checked by ThreadPool.MapSum* (the matrix of sizes and chunk counts, no copies, only the
   //   pool's workers, waiting for every chunk before rethrowing).
   (void)pool;

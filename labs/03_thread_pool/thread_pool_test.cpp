@@ -1,4 +1,4 @@
-// Lab 3 (thread pool), part A: the graded tests for thread_pool.hpp / thread_pool.cpp
+// Lab 3 (thread pool), parts A-D: the graded tests for thread_pool.hpp / thread_pool.cpp
 // (package_task, ThreadPool, map_sum). Do not edit: the grader checks this file against the
 // release's copy. Angle brackets on purpose: a quoted include would find the starter beside this
 // file even when the solution flavour is being built; <> searches only the flavour's include path.
@@ -28,7 +28,7 @@ namespace {
 using rules::bounded;
 const auto doubled = [](std::int32_t x) { return 2 * std::int64_t{x}; };
 
-// ---- Task 1: package_task, a call and the future of its result ----
+// ---- Task A1: package_task, a call and the future of its result ----
 
 TEST(ThreadPool, PackagesACallIntoATaskAndAFuture) {
   auto [run, result] = package_task([](std::unique_ptr<int> p, int q) { return *p + q; },
@@ -53,7 +53,7 @@ TEST(ThreadPool, PackagesAThrownExceptionIntoTheFuture) {
   }
 }
 
-// ---- Tasks 2-6: the pool ----
+// ---- Tasks A2-C2: the pool ----
 
 TEST(ThreadPool, RejectsZeroWorkers) { rules::rejects_zero_workers<ThreadPool>("ThreadPool"); }
 
@@ -109,7 +109,7 @@ TEST(ThreadPool, StallsWhenItsOnlyWorkerBlocksOnAChildTask) {
   rules::stalls_when_its_only_worker_blocks_on_a_child<ThreadPool>("ThreadPool");
 }
 
-// ---- Task 7: map_sum on a pool ----
+// ---- Task D1: map_sum on a pool ----
 
 TEST(ThreadPool, MapSumRejectsZeroChunks) {
   bounded("map_sum(pool, data, 0, f)", [] {

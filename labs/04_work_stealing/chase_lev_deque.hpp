@@ -1,5 +1,6 @@
-// Lab 4a (work stealing): the Chase-Lev work-stealing deque. This is one of the student's files
-// (with scheduler.hpp, scheduler.cpp and parallel_loops.hpp): the only files you edit in lab 4.
+// Lab 4, part A (work stealing): the Chase-Lev work-stealing deque. This is one of the student's
+// files (with scheduler.hpp, scheduler.cpp and parallel_loops.hpp): the only files you edit
+// in lab 4.
 #pragma once
 
 #include <atomic>
@@ -42,10 +43,11 @@ class ChaseLevDeque {
                 "ChaseLevDeque<T> copies T through std::atomic<T>");
 
  public:
-  // TODO(lab 4): task 1. Build the deque of Chase and Lev (SPAA 2005) with the memory orderings
-  // of Le, Pop, Cohen and Zappa Nardelli (PPoPP 2013). Decide the members: the two indices
-  // (signed! why?), a circular buffer that can be replaced by a bigger one, and what happens to
-  // the old buffers. Comment every atomic operation with its memory order and the reason, and
+  // TODO(lab 4, task A1): Build the deque of Chase and Lev (SPAA 2005). Decide the members: the
+  // two indices (signed! why?), a circular buffer that can be replaced by a bigger one, and what
+  // happens to the old buffers.
+  // TODO(lab 4, task A5): The memory orderings of Le, Pop, Cohen and Zappa Nardelli (PPoPP 2013).
+  // Comment every atomic operation with its memory order and the reason, and
   // say where (and why) your code departs from the paper for ThreadSanitizer.
   // Checked by chase_lev_deque_test.cpp.
 
@@ -59,20 +61,20 @@ class ChaseLevDeque {
 
   /// Owner only. Adds `item` at the bottom; grows the buffer if it is full.
   void push([[maybe_unused]] T item) {
-    // TODO(lab 4): task 1a. Store the item, then publish it by moving bottom.
+    // TODO(lab 4, task A2): Store the item, then publish it by moving bottom.
     throw NotImplemented("lab 4, ChaseLevDeque::push in labs/04_work_stealing/chase_lev_deque.hpp");
   }
 
   /// Owner only. Removes and returns the newest item, or nullopt if the deque is empty.
   std::optional<T> pop() {
-    // TODO(lab 4): task 1b. Reserve the bottom slot, then look at top; race the thieves (CAS)
+    // TODO(lab 4, task A3): Reserve the bottom slot, then look at top; race the thieves (CAS)
     // only for the last item, and leave the indices consistent whatever happens.
     throw NotImplemented("lab 4, ChaseLevDeque::pop in labs/04_work_stealing/chase_lev_deque.hpp");
   }
 
   /// Any thread. Tries once to take the oldest item.
   StealResult<T> steal() {
-    // TODO(lab 4): task 1c. Read top, then bottom, then the slot, then claim it with a CAS.
+    // TODO(lab 4, task A4): Read top, then bottom, then the slot, then claim it with a CAS.
     throw NotImplemented(
         "lab 4, ChaseLevDeque::steal in labs/04_work_stealing/chase_lev_deque.hpp");
   }

@@ -1,4 +1,4 @@
-// Lab 4a (work stealing): the graded tests for chase_lev_deque.hpp. Do not edit: the grader
+// Lab 4, part A (work stealing): the graded tests for chase_lev_deque.hpp. Do not edit: the grader
 // checks this file against the release's copy.
 // Angle brackets on purpose: a quoted include would find the starter beside this file even
 // when the solution flavour is being built; <> searches only the flavour's include path.

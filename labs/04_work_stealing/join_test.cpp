@@ -1,4 +1,4 @@
-// Lab 4b (work stealing): the graded tests for the scheduler and join() (scheduler.hpp,
+// Lab 4, part B (work stealing): the graded tests for the scheduler and join() (scheduler.hpp,
 // scheduler.cpp). Do not edit: the grader checks this file against the release's copy.
 // Angle brackets on purpose: a quoted include would find the starter beside this file even
 // when the solution flavour is being built; <> searches only the flavour's include path.

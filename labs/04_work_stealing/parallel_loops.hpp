@@ -1,5 +1,5 @@
-// Lab 4d (work stealing): loops on top of join — parallel_for, parallel_reduce and map_sum. This
-// is one of the student's files (with chase_lev_deque.hpp, scheduler.hpp and scheduler.cpp).
+// Lab 4, part D (work stealing): loops on top of join — parallel_for, parallel_reduce and map_sum.
+// This is one of the student's files (with chase_lev_deque.hpp, scheduler.hpp and scheduler.cpp).
 #pragma once
 
 #include <cstddef>
@@ -18,7 +18,7 @@ template <class F>
 void parallel_for([[maybe_unused]] Scheduler& scheduler, [[maybe_unused]] std::size_t first,
                   [[maybe_unused]] std::size_t last, [[maybe_unused]] std::size_t grain,
                   [[maybe_unused]] F f) {
-  // TODO(lab 4): task 4a. Checked by parallel_loops_test.cpp.
+  // TODO(lab 4, task D1): Checked by parallel_loops_test.cpp.
   throw NotImplemented("lab 4, parallel_for in labs/04_work_stealing/parallel_loops.hpp");
 }
 
@@ -30,7 +30,7 @@ T parallel_reduce([[maybe_unused]] Scheduler& scheduler, [[maybe_unused]] std::s
                   [[maybe_unused]] std::size_t last, [[maybe_unused]] std::size_t grain,
                   [[maybe_unused]] T identity, [[maybe_unused]] Reduce reduce,
                   [[maybe_unused]] Map map) {
-  // TODO(lab 4): task 4b. Checked by parallel_loops_test.cpp.
+  // TODO(lab 4, task D2): Checked by parallel_loops_test.cpp.
   throw NotImplemented("lab 4, parallel_reduce in labs/04_work_stealing/parallel_loops.hpp");
 }
 
@@ -41,7 +41,7 @@ template <std::ranges::contiguous_range Range, class F>
 map_sum_result_t<Range, F> map_sum([[maybe_unused]] Scheduler& scheduler,
                                    [[maybe_unused]] const Range& data,
                                    [[maybe_unused]] std::size_t k, [[maybe_unused]] F f) {
-  // TODO(lab 4): task 4c. Checked by parallel_loops_test.cpp.
+  // TODO(lab 4, task D3): Checked by parallel_loops_test.cpp.
   throw NotImplemented("lab 4, map_sum in labs/04_work_stealing/parallel_loops.hpp");
 }
 

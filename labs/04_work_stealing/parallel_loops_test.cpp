@@ -1,4 +1,4 @@
-// Lab 4d (work stealing): the graded tests for parallel_loops.hpp (parallel_for,
+// Lab 4, part D (work stealing): the graded tests for parallel_loops.hpp (parallel_for,
 // parallel_reduce, map_sum). Do not edit: the grader checks this file against the release's copy.
 // Angle brackets on purpose: a quoted include would find the starter beside this file even
 // when the solution flavour is being built; <> searches only the flavour's include path.

@@ -1,31 +1,31 @@
-// Lab 4b/4c (work stealing): the out-of-line half of the scheduler (worker threads, stealing,
-// sleeping). This is one of the student's files: the only files you edit in lab 4.
+// Lab 4, parts B and C (work stealing): the out-of-line half of the scheduler (worker threads,
+// stealing, sleeping). This is one of the student's files: the only files you edit in lab 4.
 #include "scheduler.hpp"
 
 #include <algorithm>
 
 namespace parlab::steal {
 
-// TODO(lab 4): task 3. The sleep protocol. Idle workers spin briefly, then sleep; pushing work
+// TODO(lab 4, task C1): The sleep protocol. Idle workers spin briefly, then sleep; pushing work
 // wakes a sleeper, and a finished stolen job wakes the worker waiting for it. Write a comment
 // block here that names the race you prevent (the lost wake-up) and argues why it cannot happen
 // with your protocol. Checked by sleeping_test.cpp.
 
 Scheduler::Scheduler([[maybe_unused]] std::size_t workers) {
-  // TODO(lab 4): task 2. Reject 0 workers, create the deques, start the worker threads.
+  // TODO(lab 4, task B1): Reject 0 workers, create the deques, start the worker threads.
   throw NotImplemented("lab 4, Scheduler::Scheduler in labs/04_work_stealing/scheduler.cpp");
 }
 
 Scheduler::Scheduler() : Scheduler(std::max(1U, std::thread::hardware_concurrency())) {}
 
-Scheduler::~Scheduler() = default;  // TODO(lab 4): task 2. Stop and join the workers.
+Scheduler::~Scheduler() = default;  // TODO(lab 4, task B1): Stop, join the workers.
 
 std::size_t Scheduler::size() const noexcept {
-  return 0;  // TODO(lab 4): task 2.
+  return 0;  // TODO(lab 4, task B1): The number of workers.
 }
 
 WorkerStats Scheduler::stats([[maybe_unused]] std::size_t worker) const {
-  // TODO(lab 4): task 2e. Checked by join_test.cpp.
+  // TODO(lab 4, task B6): Checked by join_test.cpp.
   throw NotImplemented("lab 4, Scheduler::stats in labs/04_work_stealing/scheduler.cpp");
 }
 
@@ -34,11 +34,11 @@ WorkerStats Scheduler::total_stats() const {
 }
 
 Scheduler* Scheduler::current() noexcept {
-  return nullptr;  // TODO(lab 4): task 2. The calling worker's scheduler.
+  return nullptr;  // TODO(lab 4, task B1): The calling worker's scheduler.
 }
 
 std::optional<std::size_t> Scheduler::current_worker() noexcept {
-  return std::nullopt;  // TODO(lab 4): task 2. The calling worker's index.
+  return std::nullopt;  // TODO(lab 4, task B1): The calling worker's index.
 }
 
 Scheduler& default_scheduler() {

@@ -1,5 +1,6 @@
-// Lab 4b/4c (work stealing): the work-stealing scheduler and join(). This is one of the student's
-// files (with chase_lev_deque.hpp, scheduler.cpp and parallel_loops.hpp): the only files you edit.
+// Lab 4, parts B and C (work stealing): the work-stealing scheduler and join(). This is one of the
+// student's files (with chase_lev_deque.hpp, scheduler.cpp and parallel_loops.hpp): the only files
+// you edit.
 #pragma once
 
 #include <cstddef>
@@ -44,10 +45,11 @@ using join_result_t =
 /// which must not run while a run() or join() on this scheduler is in progress.
 class Scheduler {
  public:
-  // TODO(lab 4): task 2. Decide the private members: one ChaseLevDeque per worker, a queue for
-  // jobs injected from outside the pool, the worker threads, per-worker counters, and (task 3)
-  // what sleeping workers wait on. A job should be pointer-sized on the deque and live in the
-  // frame of whoever waits for it, so that join() allocates nothing.
+  // TODO(lab 4, task B1): Decide the private members: one ChaseLevDeque per worker, a queue for
+  // jobs injected from outside the pool, the worker threads, per-worker counters, and (task C1)
+  // what sleeping workers wait on.
+  // TODO(lab 4, task B2): A job should be pointer-sized on the deque and live in the frame of
+  // whoever waits for it, so that join() allocates nothing.
 
   /// Starts `workers` worker threads. @throws std::invalid_argument if workers == 0.
   explicit Scheduler(std::size_t workers);
@@ -68,7 +70,8 @@ class Scheduler {
   /// exception is rethrown if a threw, else b's.
   template <class A, class B>
   detail::join_result_t<A, B> join(A&& a, B&& b) {
-    // TODO(lab 4): task 2a. Checked by join_test.cpp (and 2b, exceptions, by the same file).
+    // TODO(lab 4, task B3): Checked by join_test.cpp.
+    // TODO(lab 4, task B5): Exceptions from either side, also checked by join_test.cpp.
     (void)a;
     (void)b;
     throw NotImplemented("lab 4, Scheduler::join in labs/04_work_stealing/scheduler.hpp");
@@ -79,8 +82,9 @@ class Scheduler {
   /// another scheduler waits by running its own scheduler's jobs; any other thread blocks.
   template <class F>
   std::invoke_result_t<F&> run(F&& f) {
-    // TODO(lab 4): task 2c. Checked by join_test.cpp. Then part 4b step 8, a caller that is a
-    // worker of another scheduler: checked by cross_scheduler_test.cpp.
+    // TODO(lab 4, task B4): Checked by join_test.cpp.
+    // TODO(lab 4, task B7): A caller that is a worker of another scheduler. Checked by
+    // cross_scheduler_test.cpp.
     (void)f;
     throw NotImplemented("lab 4, Scheduler::run in labs/04_work_stealing/scheduler.hpp");
   }
@@ -102,7 +106,7 @@ Scheduler& default_scheduler();
 /// join(a, b) on the scheduler of the calling worker, or on default_scheduler() elsewhere.
 template <class A, class B>
 detail::join_result_t<A, B> join(A&& a, B&& b) {
-  // TODO(lab 4): task 2d.
+  // TODO(lab 4, task B3): On the current worker's scheduler, else the default one.
   (void)a;
   (void)b;
   throw NotImplemented("lab 4, steal::join in labs/04_work_stealing/scheduler.hpp");

@@ -1,5 +1,6 @@
-// Lab 4c (work stealing): the graded tests for sleeping workers (scheduler.hpp, scheduler.cpp):
-// idle workers use no CPU, new work and finished jobs wake them, and no wake-up is lost.
+// Lab 4, part C (work stealing): the graded tests for sleeping workers (scheduler.hpp,
+// scheduler.cpp): idle workers use no CPU, new work and finished jobs wake them, and no
+// wake-up is lost.
 // Do not edit: the grader checks this file against the release's copy.
 // Angle brackets on purpose: a quoted include would find the starter beside this file even
 // when the solution flavour is being built; <> searches only the flavour's include path.

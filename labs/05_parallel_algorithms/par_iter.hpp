@@ -1,6 +1,6 @@
 // Lab 5 (parallel algorithms): THE STUDENT'S FILE (one of two; parallel_sort.hpp is the other).
 // par_iter: a lazy parallel-iterator API in the style of Rayon on your lab 4 scheduler. Build it
-// as the handout (README.md beside this file) describes, task by task.
+// as the handout (README.md beside this file) describes, tasks A1 to D2.
 #pragma once
 
 #include <atomic>
@@ -25,7 +25,7 @@ using steal::Scheduler;
 /// Inputs of at most this many elements run inline on the caller, as a plain loop, unless a
 /// pipeline says otherwise (ParIter::with_sequential_threshold) or the process default is
 /// changed (set_default_sequential_threshold).
-// TODO(lab 5): task 5. Measure the crossover of the seed's workload with the benchmark (the
+// TODO(lab 5, task D2): Measure the crossover of the seed's workload with the benchmark (the
 //   handout says how) and put it here. The tests assume at least 1,000 (RunsSmallInputsInline...).
 inline constexpr std::size_t kMeasuredSequentialThreshold = 0;
 
@@ -73,7 +73,7 @@ class SliceProducer {
   [[nodiscard]] std::size_t size() const noexcept { return data_.size(); }
   template <class Sink>
   bool drive(std::size_t first, std::size_t last, Sink& sink) const {
-    // TODO(lab 5): task 1. Feed data_[first], ..., data_[last - 1] to the sink, in order; stop
+    // TODO(lab 5, task A1): Feed data_[first], ..., data_[last - 1] to the sink, in order; stop
     //   (returning false) when the sink says so. Checked by every test of par_iter_test.cpp.
     (void)first;
     (void)last;
@@ -93,13 +93,13 @@ class RangeProducer {
   static constexpr bool indexed = true;
   RangeProducer(I first, I last) noexcept : first_(first), last_(last) {}
   [[nodiscard]] std::size_t size() const noexcept {
-    // TODO(lab 5): task 1. How many integers are in [first_, last_)? (None if last_ <= first_;
+    // TODO(lab 5, task A1): How many integers are in [first_, last_)? (None if last_ <= first_;
     //   beware of overflow at the ends of I.) Checked by ParRangeCoversExactlyTheIntegers...
     throw NotImplemented("lab 5, RangeProducer::size in labs/05_parallel_algorithms/par_iter.hpp");
   }
   template <class Sink>
   bool drive(std::size_t first, std::size_t last, Sink& sink) const {
-    // TODO(lab 5): task 1. Feed the integers at positions first .. last - 1.
+    // TODO(lab 5, task A1): Feed the integers at positions first .. last - 1.
     (void)first;
     (void)last;
     (void)sink;
@@ -121,7 +121,7 @@ class MapProducer {
   [[nodiscard]] std::size_t size() const noexcept { return inner_.size(); }
   template <class Sink>
   bool drive(std::size_t first, std::size_t last, Sink& sink) const {
-    // TODO(lab 5): task 2. Drive the inner producer with a sink of your own that passes f_(item)
+    // TODO(lab 5, task A2): Drive the inner producer with a sink of your own that passes f_(item)
     //   on to `sink`. Checked by MapAndSumMatchTheSequentialLoopOnRandomInputs.
     (void)first;
     (void)last;
@@ -144,7 +144,7 @@ class FilterProducer {
   [[nodiscard]] std::size_t size() const noexcept { return inner_.size(); }
   template <class Sink>
   bool drive(std::size_t first, std::size_t last, Sink& sink) const {
-    // TODO(lab 5): task 2. Pass on only the items that keep_ accepts. Checked by
+    // TODO(lab 5, task A2): Pass on only the items that keep_ accepts. Checked by
     //   FilterAndCountMatchTheSequentialLoopOnRandomInputs and CollectKeepsTheInputOrder.
     (void)first;
     (void)last;
@@ -168,7 +168,7 @@ class EnumerateProducer {
   [[nodiscard]] std::size_t size() const noexcept { return inner_.size(); }
   template <class Sink>
   bool drive(std::size_t first, std::size_t last, Sink& sink) const {
-    // TODO(lab 5): task 2. Pass on item_type(position, item). Checked by
+    // TODO(lab 5, task A2): Pass on item_type(position, item). Checked by
     //   EnumeratePairsEveryElementWithItsPosition and MinAndMaxFindTheSameElementAs...
     (void)first;
     (void)last;
@@ -190,7 +190,7 @@ struct Options {
   Scheduler* scheduler = nullptr;                  // nullptr: the caller's or the default one
 };
 
-// TODO(lab 5): task 4. The adaptive splitter and the recursive split over join() go here (the
+// TODO(lab 5, task C1): The adaptive splitter and the recursive split over join() go here (the
 //   handout explains Rayon's rule: about one piece per worker up front, split again only where
 //   a piece was stolen, never below min_len, always above max_len).
 
@@ -249,16 +249,17 @@ class ParIter {
   }
 
   // ---- consumers ------------------------------------------------------------------------------
-  // TODO(lab 5): task 3. Each consumer is a leaf (what one piece computes: a sink driven over
+  // TODO(lab 5, task A3): Each consumer is a leaf (what one piece computes: a sink driven over
   //   [first, last)) and a combine (how two neighbouring pieces' results merge, left first).
   //   Write them once against a private run(leaf, combine) that, for now, calls leaf(0, n).
-  //   Checked by the ...MatchTheSequential... tests, CollectKeepsTheInputOrder and the two
-  //   ReduceKeepsTheOrderOf... tests.
-  // TODO(lab 5): task 4. Make run() split over the scheduler (on()'s, else the calling
+  //   Checked by the ...MatchTheSequential... tests.
+  // TODO(lab 5, task B1): Keep the input's order when pieces combine, and let exceptions and
+  //   nesting through. Checked by CollectKeepsTheInputOrder, the two ReduceKeepsTheOrderOf...
+  //   tests, the two CarriesAnException... tests and WorksNestedInsideJoinAndInsideItself.
+  // TODO(lab 5, task C1): Make run() split over the scheduler (on()'s, else the calling
   //   worker's, else steal::default_scheduler()). Checked by GoesParallelAbove..., SplitsInto
-  //   AFewPiecesPerWorker..., NeverCutsPiecesBelowMinLen, RunsOnTheSchedulerItIsGiven,
-  //   WorksNestedInsideJoinAndInsideItself and the two CarriesAnException... tests.
-  // TODO(lab 5): task 5. The sequential fallback: inputs of at most the threshold run inline
+  //   AFewPiecesPerWorker..., NeverCutsPiecesBelowMinLen and RunsOnTheSchedulerItIsGiven.
+  // TODO(lab 5, task D1): The sequential fallback: inputs of at most the threshold run inline
   //   on the caller. Checked by RunsSmallInputsInlineOnTheCallingThread and
   //   LetsTheThresholdBeOverriddenPerPipelineAndPerProcess.
 

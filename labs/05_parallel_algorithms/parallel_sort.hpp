@@ -1,6 +1,6 @@
 // Lab 5 (parallel algorithms): THE STUDENT'S FILE (one of two; par_iter.hpp is the other).
 // A parallel sort on your lab 4 scheduler's join(): the capstone algorithm. Build it as the
-// handout (README.md beside this file) describes in task 6.
+// handout (README.md beside this file) describes in part E.
 #pragma once
 
 #include <algorithm>
@@ -19,11 +19,11 @@ using steal::Scheduler;
 
 /// Inputs of at most this many elements are sorted inline on the caller with std::sort (or
 /// std::stable_sort).
-// TODO(lab 5): task 6. Measure where your parallel sort starts to beat std::sort and put it
+// TODO(lab 5, task E2): Measure where your parallel sort starts to beat std::sort and put it
 //   here. The tests assume at least 1,000 (SortsSmallInputsInlineOnTheCaller).
 inline constexpr std::size_t kSortSequentialThreshold = 0;
 
-// TODO(lab 5): task 6. A parallel merge sort (or a sample sort) on join(): sort the two halves
+// TODO(lab 5, task E1): A parallel merge sort (or a sample sort) on join(): sort the two halves
 //   in parallel, then merge them, also in parallel (split the longer run at its middle, find
 //   where that element falls in the other run by binary search, merge the two halves with
 //   join). A buffer of n elements that the levels alternate with avoids copying back.

@@ -98,3 +98,56 @@ def latest_test_xml(build_dir: pathlib.Path) -> pathlib.Path:
     tag_file = build_dir / "Testing" / "TAG"
     tag = tag_file.read_text().splitlines()[0].strip()
     return build_dir / "Testing" / tag / "Test.xml"
+
+
+# CTest's words for a test killed by a signal, and the signal's usual name.
+_SIGNALS = [("segfault", "SIGSEGV"), ("subprocess aborted", "SIGABRT"), ("illegal", "SIGILL"),
+            ("numerical", "SIGFPE"), ("bus error", "SIGBUS"), ("child killed", "SIGKILL"),
+            ("interrupt", "SIGINT")]
+
+# Lines GoogleTest writes around an assertion's own message: the expressions and their values.
+_GTEST_FRAME = re.compile(
+    r"^(Expected equality of these values:|Expected: |Value of: |  Actual: |Which is: |"
+    r"Failed$|Expected .*, actual: |The difference between |Expected: \(|With diff:|"
+    r"\s{2,}\S)")
+
+
+def signal_of(result: TestResult) -> str:
+    """The signal that killed a crashed test ('SIGSEGV'), or CTest's own words when unknown."""
+    lower = result.detail.lower()
+    return next((name for key, name in _SIGNALS if key in lower), result.detail or "unknown signal")
+
+
+def first_message_line(result: TestResult) -> str:
+    """One line that says why a test did not pass: a sanitizer's report, parlab's bounded-wait
+    message, a NotImplemented exception ("not implemented yet: ..."), or the teaching message
+    of the first failed GoogleTest assertion (GoogleTest's lines around it are skipped)."""
+    lines = result.output.splitlines()
+    for line in lines:
+        for marker in ("WARNING: ThreadSanitizer:", "ERROR: AddressSanitizer:",
+                       "ERROR: LeakSanitizer:", "runtime error:"):
+            if marker in line:
+                return line[line.index(marker):].removeprefix("WARNING: ").removeprefix("ERROR: ").strip()
+    for line in lines:
+        if line.startswith("FAILED: ") and "did not finish within" in line:
+            return line.removeprefix("FAILED: ").strip()
+    exception = re.compile(r'C\+\+ exception with description "(.*)" thrown in ')
+    for index, line in enumerate(lines):
+        if not re.search(r"(:\d+|unknown file): Failure$", line):
+            continue
+        block = []
+        for follow in lines[index + 1:]:
+            if follow.startswith("[  FAILED  ]") or re.search(r"(:\d+|unknown file): Failure$", follow):
+                break
+            block.append(follow)
+        for follow in block:
+            match = exception.search(follow)
+            if match:
+                return match.group(1)
+            if follow.strip() and not _GTEST_FRAME.match(follow):
+                return follow.strip()
+        return next((f.strip() for f in block if f.strip()), "")
+    for line in lines:  # no assertion failed: an uncaught exception or a sanitizer's summary
+        if "what():" in line or line.startswith("terminate called"):
+            return line.strip()
+    return ""

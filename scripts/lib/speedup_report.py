@@ -14,15 +14,16 @@ import json
 import pathlib
 import statistics
 import sys
+import tomllib
 
 # Display names and order: the labs in story order, then the peers.
 STAGES = {
     "sequential": "sequential loop",
     "copying_threads": "lab 1: copying threads",
     "zero_copy_threads": "lab 2: zero-copy threads",
-    "thread_pool": "lab 3A: thread pool",
-    "multi_queue_pool": "lab 3B: queue per worker",
-    "thread_pool_64_chunks_per_thread": "lab 3A: thread pool, 64 chunks per thread",
+    "thread_pool": "lab 3: thread pool",
+    "multi_queue_pool": "lab 3: queue per worker",
+    "thread_pool_64_chunks_per_thread": "lab 3: thread pool, 64 chunks per thread",
     "work_stealing": "lab 4: work stealing",
     "par_iter": "lab 5: par_iter",
     "par_iter_parallel": "lab 5: par_iter, forced parallel",
@@ -41,6 +42,14 @@ LAB_STAGES = ["copying_threads", "zero_copy_threads", "thread_pool", "multi_queu
               "work_stealing", "par_iter"]
 # Stages measured from a student's build (--mine) carry this suffix.
 MINE = "@mine"
+# The baselines and peers: the same code in both binaries, so --mine takes them from the reference
+# binary only (the student's copies would add a second, noisier row of the same thing).
+PEERS = {"sequential", "std_sort", "std_sort_par", "thread_per_task", "tbb", "tbb_task_group",
+         "openmp", "openmp_dynamic", "openmp_tasks", "std_par"}
+# The peers of the seed's workload: the "vs best peer" column takes the fastest of them.
+SUM_PEERS = ["tbb", "openmp", "std_par"]
+# The reference's performance goals (one verdict line each), beside this file.
+GOALS = pathlib.Path(__file__).with_name("speedup_goals.toml")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,6 +96,8 @@ def load(paths: list[pathlib.Path], mine: list[pathlib.Path] = ()) -> tuple[dict
             parts = bench["run_name"].split("/")
             if len(parts) < 4 or not parts[2].isdigit() or not parts[3].isdigit():
                 continue
+            if suffix and parts[1] in PEERS:
+                continue
             key = Key(parts[0], parts[1] + suffix, int(parts[2]), int(parts[3]))
             samples[key].append(bench["real_time"] * _UNIT_NS[bench.get("time_unit", "ns")])
     figures = {
@@ -122,6 +133,7 @@ class Report:
     def __init__(self, figures: dict[Key, Figure], cores: int):
         self.figures = figures
         self.cores = cores
+        self.skipped: dict[str, str] = {}  # --mine: stages the student's binary skipped, and why
 
     def get(self, workload: str, stage: str, n: int, threads: int) -> Figure | None:
         return self.figures.get(Key(workload, stage, n, threads))
@@ -141,6 +153,17 @@ class Report:
             return None
         fitting = [t for t in counts if t <= self.cores]
         return self.cores if self.cores in counts else (max(fitting) if fitting else min(counts))
+
+    def shown(self, workload: str, stage: str, n: int) -> Figure | None:
+        """A stage's figure at the thread count the tables show it at (the loop: one thread)."""
+        threads = 1 if stage == "sequential" else self.main_threads(workload, stage, n)
+        return self.get(workload, stage, n, threads) if threads else None
+
+    def best_of(self, workload: str, stages: list[str], n: int) -> tuple[str, Figure] | None:
+        """The fastest of `stages` at n (each at its shown thread count), or None if none ran."""
+        found = [(stage, figure) for stage in stages
+                 if (figure := self.shown(workload, stage, n)) is not None]
+        return min(found, key=lambda pair: pair[1].median_ns) if found else None
 
     def sum_table(self, n: int) -> str:
         """The blog post's table: version, time, speedup (against lab 1 and the loop)."""
@@ -164,14 +187,16 @@ class Report:
         lines = [
             f"### Sum of 2·x over n = {format_n(n)} int32 (64-bit sum)",
             "",
-            "| version | threads | time (median) | spread (min – max) | speedup vs lab 1 (4 threads) | speedup vs sequential loop |",
-            "|---|---:|---:|---|---:|---:|",
+            "| version | threads | time (median) | spread (min – max) | speedup vs lab 1 (4 threads) | speedup vs sequential loop | time / best peer's |",
+            "|---|---:|---:|---|---:|---:|---:|",
         ]
+        best = self.best_of(workload, SUM_PEERS, n)
         for name, threads, figure in rows:
             vs_lab1 = _ratio(lab1.median_ns, figure.median_ns) if lab1 else "–"
             vs_seq = _ratio(sequential.median_ns, figure.median_ns) if sequential else "–"
+            vs_peer = _ratio(figure.median_ns, best[1].median_ns) if best else "–"
             lines.append(f"| {name} | {threads} | {format_time(figure.median_ns)} | "
-                         f"{format_spread(figure)} | {vs_lab1} | {vs_seq} |")
+                         f"{format_spread(figure)} | {vs_lab1} | {vs_seq} | {vs_peer} |")
         return "\n".join(lines) + "\n"
 
     def imbalanced_table(self, workload: str) -> str:
@@ -280,6 +305,27 @@ class Report:
                          f"{format_n(crossover) if crossover else 'never (in range)'} | {', '.join(ratios)} |")
         return "\n".join(lines) + "\n"
 
+    def peer_ratio_table(self, workload: str = "sum_doubled") -> str:
+        """Per stage and n: its time over the fastest peer's (oneTBB, OpenMP, std::execution::par)
+        at the same n, so a mid-size gap shows even where every stage beats the loop."""
+        ns = sorted({k.n for k in self.figures if k.workload == workload})
+        stages = [s for s in self.stages(workload) if s != "sequential" and s not in SUM_PEERS]
+        if not ns or not stages or not any(self.best_of(workload, SUM_PEERS, n) for n in ns):
+            return ""
+        lines = [
+            f"### Ratio to the best peer: time / the fastest of oneTBB, OpenMP and std::execution::par ({workload})",
+            "",
+            "| version | " + " | ".join(format_n(n) for n in ns) + " |",
+            "|---|" + "---:|" * len(ns),
+        ]
+        for stage in stages:
+            cells = []
+            for n in ns:
+                figure, best = self.shown(workload, stage, n), self.best_of(workload, SUM_PEERS, n)
+                cells.append(f"{figure.median_ns / best[1].median_ns:.3g}" if figure and best else "–")
+            lines.append(f"| {stage_name(stage)} | " + " | ".join(cells) + " |")
+        return "\n".join(lines) + "\n"
+
     def per_item_table(self, workload: str, title: str, baseline: str | None = None) -> str:
         """Time per item (n items per run) for every stage at its main thread count, with the
         speedup over `baseline` when that stage was measured."""
@@ -323,6 +369,109 @@ class Report:
         return "\n".join(lines) + "\n" if rows else ""
 
 
+@dataclasses.dataclass(frozen=True)
+class Goal:
+    id: str
+    what: str
+    workload: str
+    stage: str
+    n: tuple[int, ...] | None  # None: every size measured
+    against: tuple[str, ...]
+    at_most: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    goal: Goal
+    ratio: float | None  # the worst ratio over the goal's sizes; None when nothing was measured
+    n: int | None  # the size of the worst ratio
+    yardstick: str  # the stage it was compared with there
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.ratio is None else self.ratio <= self.goal.at_most
+
+    def line(self) -> str:
+        if self.ratio is None:
+            return f"goal {self.goal.id}: not measured in this run ({self.goal.what})"
+        word = "met" if self.met else "MISSED"
+        where = f" (worst at n = {format_n(self.n)}, against {stage_name(self.yardstick)})"
+        return (f"goal {self.goal.id}: {self.ratio:.2f}x, goal <= {self.goal.at_most:.2f}x: {word}"
+                f"{where}: {self.goal.what}")
+
+
+def load_goals(path: pathlib.Path = GOALS) -> list[Goal]:
+    """Reads speedup_goals.toml; raises ValueError naming the goal and key that are wrong."""
+    goals = []
+    for index, entry in enumerate(tomllib.loads(path.read_text()).get("goal", [])):
+        where = f"{path.name}, goal {entry.get('id', index + 1)}"
+        try:
+            sizes = entry["n"]
+            if sizes != "all" and not (isinstance(sizes, list) and sizes
+                                       and all(isinstance(x, int) and x > 0 for x in sizes)):
+                raise ValueError(f"{where}: n must be \"all\" or a list of positive sizes, not {sizes!r}")
+            against = entry["against"]
+            if not (isinstance(against, list) and against and all(isinstance(x, str) for x in against)):
+                raise ValueError(f"{where}: against must be a non-empty list of stage names")
+            at_most = float(entry["at_most"])
+            if at_most <= 0:
+                raise ValueError(f"{where}: at_most must be positive")
+            goals.append(Goal(str(entry["id"]), str(entry["what"]), str(entry["workload"]),
+                              str(entry["stage"]), None if sizes == "all" else tuple(sizes),
+                              tuple(against), at_most))
+        except KeyError as missing:
+            raise ValueError(f"{where}: '{missing.args[0]}' is missing") from None
+    return goals
+
+
+def judge(report: Report, goal: Goal) -> Verdict:
+    """The goal's worst ratio over its sizes (sizes where either side is missing are skipped)."""
+    sizes = goal.n or sorted({k.n for k in report.figures
+                              if k.workload == goal.workload and k.stage == goal.stage})
+    worst = Verdict(goal, None, None, "")
+    for n in sizes:
+        figure = report.shown(goal.workload, goal.stage, n)
+        best = report.best_of(goal.workload, list(goal.against), n)
+        if figure is None or best is None:
+            continue
+        ratio = figure.median_ns / best[1].median_ns
+        if worst.ratio is None or ratio > worst.ratio:
+            worst = Verdict(goal, ratio, n, best[0])
+    return worst
+
+
+def goals_table(verdicts: list[Verdict]) -> str:
+    rows = [v for v in verdicts if v.ratio is not None]
+    if not rows:
+        return ""
+    lines = ["### Goals of the reference solutions (scripts/lib/speedup_goals.toml)", "",
+             "| goal | what | measured (worst n) | goal | verdict |", "|---|---|---:|---:|---|"]
+    for v in rows:
+        lines.append(f"| {v.goal.id} | {v.goal.what} | {v.ratio:.2f}x (n = {format_n(v.n)}) | "
+                     f"<= {v.goal.at_most:.2f}x | {'met' if v.met else '**missed**'} |")
+    return "\n".join(lines) + "\n"
+
+
+def skipped_stages(paths: list[pathlib.Path]) -> dict[str, str]:
+    """stage -> why, for the stages a benchmark binary skipped (a starter's "not implemented yet",
+    or "wrong result"): --mine lists them under its table instead of leaving them out silently."""
+    skipped: dict[str, str] = {}
+    for path in paths:
+        for bench in json.loads(path.read_text()).get("benchmarks", []):
+            parts = bench.get("run_name", bench.get("name", "")).split("/")
+            if bench.get("error_occurred") and len(parts) > 1:
+                skipped.setdefault(parts[1], bench.get("error_message", "skipped"))
+    return skipped
+
+
+def skipped_note(skipped: dict[str, str]) -> str:
+    if not skipped:
+        return ""
+    lines = ["Not measured (your benchmark skipped them):", ""]
+    lines += [f"- {stage_name(stage)}: {why}" for stage, why in sorted(skipped.items(), key=lambda kv: stage_order(kv[0]))]
+    return "\n".join(lines) + "\n"
+
+
 def _fib(n: int) -> int:
     a, b = 0, 1
     for _ in range(n):
@@ -347,7 +496,7 @@ def header(machine: dict) -> str:
     return "\n".join("> " + line for line in lines) + "\n"
 
 
-def markdown(report: Report, machine: dict) -> str:
+def markdown(report: Report, machine: dict, goals: list[Goal] = ()) -> str:
     parts = ["# parlab speedup tables\n", header(machine)]
     sizes = sorted({k.n for k in report.figures if k.workload == "sum_doubled"})
     for n in [s for s in (10**6, 10**8) if s in sizes] or sizes[-1:]:
@@ -362,7 +511,10 @@ def markdown(report: Report, machine: dict) -> str:
         parts.append(report.scaling_table("sum_doubled", n))
     parts.append(report.scaling_table("imbalanced_linear", 10_000))
     parts.append(report.crossover_table())
+    parts.append(report.peer_ratio_table())
+    parts.append(goals_table([judge(report, goal) for goal in goals]))
     parts.append(report.mine_table())
+    parts.append(skipped_note(report.skipped))
     return "\n".join(p for p in parts if p).rstrip() + "\n"
 
 
@@ -461,6 +613,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="JSON files measured from the student's build")
     parser.add_argument("--machine", type=pathlib.Path, required=True, help="machine.json")
     parser.add_argument("--out", type=pathlib.Path, required=True, help="output folder")
+    parser.add_argument("--goals", type=pathlib.Path, default=GOALS,
+                        help="the goals file (default: speedup_goals.toml beside this script)")
     parser.add_argument("--no-charts", action="store_true")
     parser.add_argument("--print", choices=["main", "all", "none"], default="main",
                         help="what to print on the terminal")
@@ -472,8 +626,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     machine = json.loads(args.machine.read_text())
     report = Report(figures, int(machine.get("cores", 1)))
+    report.skipped = skipped_stages(args.mine)
+    try:
+        goals = load_goals(args.goals)
+    except (OSError, ValueError, tomllib.TOMLDecodeError) as error:
+        print(f"speedup_report: cannot read the goals: {error}", file=sys.stderr)
+        return 1
+    verdicts = [judge(report, goal) for goal in goals]
     args.out.mkdir(parents=True, exist_ok=True)
-    text = markdown(report, machine)
+    text = markdown(report, machine, goals)
     (args.out / "speedup.md").write_text(text)
     if not args.no_charts:
         charts(report, args.out)
@@ -486,6 +647,14 @@ def main(argv: list[str] | None = None) -> int:
         print(report.sum_table(n))
         if report.mine_table():
             print(report.mine_table())
+        if report.skipped:
+            print(skipped_note(report.skipped))
+    if args.print != "none":
+        measured = [v for v in verdicts if v.ratio is not None]
+        print(f"Goals of the reference solutions ({sum(bool(v.met) for v in measured)} of "
+              f"{len(measured)} measured goals met; {len(verdicts) - len(measured)} not measured in this run):")
+        for verdict in verdicts:
+            print("  " + verdict.line())
     return 0
 
 

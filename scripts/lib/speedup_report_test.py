@@ -3,6 +3,7 @@ text, and chart files that exist and are not empty. Run: python3 -m unittest spe
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pathlib
 import tempfile
@@ -30,7 +31,8 @@ class SpeedupReportTest(unittest.TestCase):
 
     def test_markdown_matches_the_recorded_tables_exactly(self):
         expected = (DATA / "expected_speedup.md").read_text()
-        self.assertEqual(speedup_report.markdown(self.report, self.machine), expected)
+        self.assertEqual(speedup_report.markdown(self.report, self.machine, speedup_report.load_goals()),
+                         expected)
 
     def test_mine_puts_the_students_stage_beside_the_reference(self):
         figures, _ = speedup_report.load(PASSES[:1], mine=PASSES[1:])
@@ -38,6 +40,48 @@ class SpeedupReportTest(unittest.TestCase):
         table = report.mine_table()
         self.assertIn("| sum_doubled/copying_threads/1000000/2 |", table)
         self.assertIn("yours / reference", table)
+
+    def test_a_goal_takes_the_worst_ratio_against_the_fastest_yardstick(self):
+        goal = speedup_report.Goal("copy", "lab 1 against the peers", "sum_doubled", "copying_threads",
+                                   None, ("tbb", "std_par"), 2.0)
+        verdict = speedup_report.judge(self.report, goal)
+        # The worst of n = 10^3, 10^5, 10^6 at 2 threads is 10^3, where std::execution::par is
+        # the faster peer in the recorded run.
+        fastest = min(self.figures[speedup_report.Key("sum_doubled", peer, 1000, 2)].median_ns
+                      for peer in ("tbb", "std_par"))
+        lab1 = self.figures[speedup_report.Key("sum_doubled", "copying_threads", 1000, 2)]
+        self.assertEqual(verdict.n, 1000)
+        self.assertEqual(verdict.yardstick, "std_par")
+        self.assertAlmostEqual(verdict.ratio, lab1.median_ns / fastest)
+        self.assertFalse(verdict.met)
+        self.assertIn("MISSED", verdict.line())
+        self.assertIn("| copy | lab 1 against the peers | ", speedup_report.goals_table([verdict]))
+        self.assertIn("| **missed** |", speedup_report.goals_table([verdict]))
+        met = speedup_report.judge(self.report, dataclasses.replace(goal, stage="tbb", n=(10**6,),
+                                                                    against=("sequential",), at_most=1.0))
+        self.assertTrue(met.met)
+        self.assertIn(": met", met.line())
+
+    def test_a_goal_whose_stage_did_not_run_is_not_measured_rather_than_missed(self):
+        goal = speedup_report.Goal("ws", "lab 4", "sum_doubled", "work_stealing", (10**6,), ("tbb",), 1.1)
+        verdict = speedup_report.judge(self.report, goal)
+        self.assertIsNone(verdict.ratio)
+        self.assertIsNone(verdict.met)
+        self.assertIn("not measured", verdict.line())
+
+    def test_every_committed_goal_loads_and_a_bad_one_is_named(self):
+        goals = speedup_report.load_goals()
+        self.assertGreaterEqual(len(goals), 9)
+        self.assertEqual(len({g.id for g in goals}), len(goals))
+        with tempfile.TemporaryDirectory() as folder:
+            bad = pathlib.Path(folder) / "goals.toml"
+            bad.write_text('[[goal]]\nid = "x"\nwhat = "w"\nworkload = "sum_doubled"\n'
+                           'stage = "par_iter"\nn = [0]\nagainst = ["tbb"]\nat_most = 1.1\n')
+            with self.assertRaisesRegex(ValueError, "goal x: n must be"):
+                speedup_report.load_goals(bad)
+            bad.write_text('[[goal]]\nid = "y"\nwhat = "w"\n')
+            with self.assertRaisesRegex(ValueError, "goal y: 'n' is missing"):
+                speedup_report.load_goals(bad)
 
     def test_charts_are_written_as_png_and_svg(self):
         with tempfile.TemporaryDirectory() as out:

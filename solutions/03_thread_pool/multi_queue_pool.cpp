@@ -1,4 +1,4 @@
-// Lab 3 (thread pool), part B, reference solution: the per-worker queues, the rotation of submit
+// Lab 3 (thread pool), part E, reference solution: the per-worker queues, the rotation of submit
 // and of the workers' search, idle waiting and shutdown (see multi_queue_pool.hpp).
 #include "multi_queue_pool.hpp"
 

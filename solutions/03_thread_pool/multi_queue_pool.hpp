@@ -1,6 +1,6 @@
-// Lab 3 (thread pool), part B, reference solution: Sean Parent's task system. Each worker owns
+// Lab 3 (thread pool), part E, reference solution: Sean Parent's task system. Each worker owns
 // a queue; submit and the workers try the other queues without blocking before they block on
-// one. The bridge between part A's single queue and lab 4's work stealing.
+// one. The bridge between ThreadPool's single queue and lab 4's work stealing.
 #pragma once
 
 #include <atomic>
@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "common/cache_line.hpp"
-#include "thread_pool.hpp"  // Task, task_result_t, package_task (part A)
+#include "thread_pool.hpp"  // Task, task_result_t, package_task (task A1)
 
 namespace parlab::pool {
 
@@ -24,7 +24,7 @@ namespace parlab::pool {
 /// try_lock, taking the first it gets; only if every lock is busy does it block on the starting
 /// queue's lock. A worker looks for a task with try_lock on every queue, its own first, for a
 /// few rounds, and only then sleeps on its own queue. Several submitters and workers thus
-/// rarely wait for one another's lock, where part A's single mutex serialises them all.
+/// rarely wait for one another's lock, where ThreadPool's single mutex serialises them all.
 ///
 /// The price, and the reason lab 4 exists: a task sits in one queue. A worker asleep on its own
 /// empty queue is not woken for a task pushed onto another worker's queue, so that task waits

@@ -1,4 +1,4 @@
-// Lab 3 (thread pool), part A, reference solution: the worker loop, idle waiting and shutdown of
+// Lab 3 (thread pool), parts A-D, reference solution: the worker loop, idle waiting and shutdown of
 // ThreadPool (see thread_pool.hpp for the contract).
 #include "thread_pool.hpp"
 

@@ -1,6 +1,7 @@
-// Lab 3 (thread pool), part A, reference solution: the classic pool. A fixed set of workers takes
-// tasks from one FIFO queue guarded by a mutex and a condition variable; submit returns a future.
-// Also package_task (a call and its future, used by both parts) and map_sum on any pool.
+// Lab 3 (thread pool), parts A-D, reference solution: the classic pool. A fixed set of workers
+// takes tasks from one FIFO queue guarded by a mutex and a condition variable; submit returns a
+// future.
+// Also package_task (a call and its future, used by both pools) and map_sum on any pool.
 #pragma once
 
 #include <algorithm>

@@ -1,6 +1,6 @@
-// Lab 4a (work stealing), reference solution: the Chase-Lev work-stealing deque, with the memory
-// orderings of Le, Pop, Cohen and Zappa Nardelli, "Correct and Efficient Work-Stealing for Weak
-// Memory Models" (PPoPP 2013), and the one adjustment ThreadSanitizer needs (see kPublish).
+// Lab 4, part A (work stealing), reference solution: the Chase-Lev work-stealing deque, with the
+// memory orderings of Le, Pop, Cohen and Zappa Nardelli, "Correct and Efficient Work-Stealing for
+// Weak Memory Models" (PPoPP 2013), and the one adjustment ThreadSanitizer needs (see kPublish).
 #pragma once
 
 #include <atomic>

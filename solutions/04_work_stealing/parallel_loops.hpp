@@ -1,4 +1,4 @@
-// Lab 4d (work stealing), reference solution: loops on top of join — parallel_for and
+// Lab 4, part D (work stealing), reference solution: loops on top of join — parallel_for and
 // parallel_reduce by recursive halving, and the map_sum of labs 1-3 on top of parallel_reduce.
 #pragma once
 

@@ -1,5 +1,5 @@
-// Lab 4b/4c (work stealing), reference solution: the out-of-line half of the scheduler — worker
-// threads, finding work (own deque, stealing, the injector), and the sleep protocol.
+// Lab 4, parts B and C (work stealing), reference solution: the out-of-line half of the scheduler —
+// worker threads, finding work (own deque, stealing, the injector), and the sleep protocol.
 #include "scheduler.hpp"
 
 #include "common/trace.hpp"

@@ -1,5 +1,6 @@
-// Lab 4b/4c (work stealing), reference solution: a work-stealing scheduler with one Chase-Lev deque
-// per worker, a join() that helps while it waits, and workers that spin briefly and then sleep.
+// Lab 4, parts B and C (work stealing), reference solution: a work-stealing scheduler with one
+// Chase-Lev deque per worker, a join() that helps while it waits, and workers that spin briefly and
+// then sleep.
 // The out-of-line parts (worker loop, stealing, the sleep protocol) are in scheduler.cpp.
 #pragma once
 
