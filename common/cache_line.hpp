@@ -12,16 +12,16 @@ namespace parlab {
 // builds every translation unit with the same flags, so the value is consistent here.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Winterference-size"
-inline constexpr std::size_t cache_line_size = std::hardware_destructive_interference_size;
+inline constexpr std::size_t kCacheLineSize = std::hardware_destructive_interference_size;
 #pragma GCC diagnostic pop
 #else
 /// 64 bytes: the line size of every x86-64 and most AArch64 cores.
-inline constexpr std::size_t cache_line_size = 64;
+inline constexpr std::size_t kCacheLineSize = 64;
 #endif
 
 /// A value alone on its cache line(s).
 template <class T>
-struct alignas(cache_line_size) CacheAligned {
+struct alignas(kCacheLineSize) CacheAligned {
   T value{};  ///< the padded value
 };
 

@@ -24,9 +24,9 @@ std::int64_t seed_sum_doubled(std::size_t n) {
   if (n == 0) {
     return 0;
   }
-  constexpr auto max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
   const auto n64 = static_cast<std::uint64_t>(n);
-  if (n64 - 1 > max / n64) {
+  if (n64 - 1 > kMax / n64) {
     throw std::overflow_error("seed_sum_doubled: n = " + std::to_string(n) + " overflows int64_t");
   }
   return static_cast<std::int64_t>(n64 * (n64 - 1));

@@ -50,13 +50,13 @@ void set_worker_index(std::int32_t index) noexcept { worker_index = index; }
 void set_clock(Clock clock) noexcept { clock_function = clock; }
 
 std::string to_dot(const Dag& dag, const std::string& title) {
-  static constexpr const char* colours[] = {"#8dd3c7", "#ffffb3", "#bebada", "#fb8072",
-                                            "#80b1d3", "#fdb462", "#b3de69", "#fccde5"};
+  static constexpr const char* kColours[] = {"#8dd3c7", "#ffffb3", "#bebada", "#fb8072",
+                                             "#80b1d3", "#fdb462", "#b3de69", "#fccde5"};
   std::ostringstream out;
   out << "digraph fork_join {\n  label=\"" << title << "\";\n  labelloc=t;\n"
       << "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=10];\n";
   for (const Node& node : dag.nodes) {
-    const char* fill = node.worker < 0 ? "#dddddd" : colours[node.worker % 8];
+    const char* fill = node.worker < 0 ? "#dddddd" : kColours[node.worker % 8];
     out << "  n" << node.id << " [label=\""
         << (node.worker < 0 ? std::string("caller") : "worker " + std::to_string(node.worker))
         << "\\n"

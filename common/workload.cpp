@@ -26,14 +26,14 @@ std::uint64_t burn(std::uint64_t units, std::uint64_t salt) {
 double burn_units_per_microsecond() {
   static const double rate = [] {
     using clock = std::chrono::steady_clock;
-    constexpr std::uint64_t units = 20'000;
+    constexpr std::uint64_t kUnits = 20'000;
     std::vector<double> rates;
     volatile std::uint64_t sink = 0;
     for (int pass = 0; pass < 7; ++pass) {
       const auto start = clock::now();
-      sink = sink + burn(units, static_cast<std::uint64_t>(pass));
+      sink = sink + burn(kUnits, static_cast<std::uint64_t>(pass));
       const std::chrono::duration<double, std::micro> took = clock::now() - start;
-      rates.push_back(static_cast<double>(units) / std::max(took.count(), 1e-3));
+      rates.push_back(static_cast<double>(kUnits) / std::max(took.count(), 1e-3));
     }
     std::nth_element(rates.begin(), rates.begin() + 3, rates.end());
     return rates[3];
@@ -56,16 +56,16 @@ std::vector<std::uint32_t> heavy_tailed_costs(std::size_t n, std::uint32_t media
   if (median_units == 0) {
     throw std::invalid_argument("heavy_tailed_costs: median_units must be at least 1");
   }
-  constexpr double shape = 1.5;
-  // A Pareto(x_min, shape) variable has median x_min * 2^(1/shape).
-  const double x_min = median_units / std::pow(2.0, 1.0 / shape);
+  constexpr double kShape = 1.5;
+  // A Pareto(x_min, kShape) variable has median x_min * 2^(1/kShape).
+  const double x_min = median_units / std::pow(2.0, 1.0 / kShape);
   const double cap = 1000.0 * median_units;
   std::mt19937_64 generator(seed);
   std::vector<std::uint32_t> costs(n);
   for (auto& cost : costs) {
     // Inverse transform sampling from a uniform in (0, 1]; the 53-bit construction is portable.
     const double u = (static_cast<double>(generator() >> 11) + 1.0) * 0x1.0p-53;
-    const double value = std::min(cap, x_min / std::pow(u, 1.0 / shape));
+    const double value = std::min(cap, x_min / std::pow(u, 1.0 / kShape));
     cost = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(value));
   }
   return costs;

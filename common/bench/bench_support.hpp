@@ -23,7 +23,7 @@
 namespace parlab::bench {
 
 /// The seed's map: 2*x, widened before doubling so that no element overflows.
-inline constexpr auto doubled = [](std::int32_t x) { return 2 * std::int64_t{x}; };
+inline const auto doubled = [](std::int32_t x) { return 2 * std::int64_t{x}; };
 
 /// The work of item i of an imbalanced load: burn(costs[i]) salted with i, so every item's
 /// result differs and a skipped or repeated item changes the sum.
@@ -179,6 +179,6 @@ void register_imbalanced(const std::string& stage, Setup setup, Run run,
 }
 
 /// No per-benchmark state: for stages that create their threads on every call.
-inline constexpr auto no_setup = [](std::size_t) { return 0; };
+inline const auto no_setup = [](std::size_t) { return 0; };
 
 }  // namespace parlab::bench

@@ -18,7 +18,7 @@
 namespace parlab::testing {
 
 /// The seed's map, 2*x widened to 64 bits, as the rule checks call it.
-inline constexpr auto doubled_for_rules = [](std::int32_t x) { return 2 * std::int64_t{x}; };
+inline const auto doubled_for_rules = [](std::int32_t x) { return 2 * std::int64_t{x}; };
 
 /// Empty input: the sum is 0 and f is never called (so no thread has anything to do).
 template <class MapSum>

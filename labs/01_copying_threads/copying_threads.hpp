@@ -22,7 +22,7 @@ namespace parlab::copying {
 template <std::ranges::contiguous_range Range, class F>
 map_sum_result_t<Range, F> map_sum(const Range& data, std::size_t k, F f) {
   // TODO(lab 1, task A1): Reject k == 0 with std::invalid_argument and a message that says why.
-  //   Checked by CopyingThreads.RejectsZeroThreadsWithAClearMessage.
+  //   Checked by CopyingThreads.RejectsZeroKWithAClearMessage.
   // TODO(lab 1, task A2): min(k, n) chunks: k > n uses n threads; empty input starts no thread
   //   and returns 0. Checked by UsesOnlyNThreadsWhenKExceedsN and
   //   ReturnsZeroAndStartsNoThreadForEmptyInput.
@@ -30,7 +30,7 @@ map_sum_result_t<Range, F> map_sum(const Range& data, std::size_t k, F f) {
   //   std::vector and hand each copy to a newly created std::thread that maps and sums it.
   // TODO(lab 1, task B2): Join every thread and combine the partial sums (use map_sum_result_t:
   //   64 bits for integers). Checked by SumsTheSeedsMillionIntegersWithoutOverflow and
-  //   MatchesTheSequentialSumForEverySizeAndThreadCount.
+  //   MatchesTheSequentialSumForEverySizeAndK.
   // TODO(lab 1, task C1): Exactly one copy of each element: move each copy into its thread.
   //   Checked by CopiesEveryElementExactlyOnce.
   // TODO(lab 1, task C2): One new thread per contiguous chunk; the caller maps nothing. Checked

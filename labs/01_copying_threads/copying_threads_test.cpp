@@ -20,56 +20,35 @@
 
 #include "common/data.hpp"
 #include "common/instrument.hpp"
-#include "common/testing/map_sum_matrix.hpp"
+#include "common/testing/map_sum_contract.hpp"
 #include "common/testing/thread_per_chunk_rules.hpp"
 #include "common/workload.hpp"
 
 namespace parlab::copying {
 namespace {
 
-const auto doubled = [](std::int32_t x) { return 2 * std::int64_t{x}; };
-
 // map_sum as the shared rule checks (common/testing) call it.
-const auto call_map_sum = [](std::span<const std::int32_t> data, std::size_t k, auto f) {
-  return map_sum(data, k, f);
-};
+const auto call_map_sum = [](auto data, std::size_t k, auto f) { return map_sum(data, k, f); };
 
-TEST(CopyingThreads, RejectsZeroThreadsWithAClearMessage) {
-  const auto data = seed_data(10);
-  try {
-    (void)map_sum(data, 0, doubled);
-    ADD_FAILURE() << "map_sum(data, k = 0, f) returned normally.\n"
-                  << "Rule: k = 0 threads cannot do any work, so it is a caller error and must "
-                     "throw std::invalid_argument.";
-  } catch (const std::invalid_argument& error) {
-    EXPECT_GT(std::string(error.what()).size(), 10U)
-        << "the std::invalid_argument should say why k = 0 is rejected, but what() is \""
-        << error.what() << "\"";
-  }
+// ---- The map_sum contract of labs 1-4 (common/testing/map_sum_contract.hpp) ---------------
+
+TEST(CopyingThreads, RejectsZeroKWithAClearMessage) {
+  parlab::testing::expect_rejects_zero_k("copying::map_sum", call_map_sum);
 }
 
 TEST(CopyingThreads, SumsTheSeedsMillionIntegersWithoutOverflow) {
-  const auto data = seed_data(1'000'000);
-  EXPECT_EQ(map_sum(data, 4, doubled), 999'999'000'000LL)
-      << "the sum of 2*x for x in 0..999,999 is 999,999,000,000, more than a 32-bit integer "
-         "holds.\n"
-      << "Rule: accumulate integer results in 64 bits (map_sum_result_t does that).";
-  const auto doubled32 = [](std::int32_t x) { return 2 * x; };  // int results, like the blog's i32
-  EXPECT_EQ(map_sum(data, 4, doubled32), 999'999'000'000LL)
-      << "f returns int here; the sum must still be 64-bit.";
+  parlab::testing::expect_sums_the_seeds_million_without_overflow("copying::map_sum", call_map_sum);
 }
 
-TEST(CopyingThreads, MatchesTheSequentialSumForEverySizeAndThreadCount) {
-  parlab::testing::expect_map_sum_matrix(
-      "copying::map_sum", [](std::span<const std::int32_t> data, std::size_t k, auto f) {
-        return map_sum(data, k, f);
-      });
+TEST(CopyingThreads, MatchesTheSequentialSumForEverySizeAndK) {
+  parlab::testing::expect_map_sum_matrix("copying::map_sum", call_map_sum);
 }
 
 TEST(CopyingThreads, SumsFloatingPointResults) {
-  const std::vector<double> data = {0.5, 1.25, 2.0, -0.75};
-  EXPECT_DOUBLE_EQ(map_sum(data, 2, [](double x) { return x * 2; }), 6.0);
+  parlab::testing::expect_sums_floating_point_results("copying::map_sum", call_map_sum);
 }
+
+// ---- Lab 1's own rules: a new thread and a copy per chunk ----------------------------------
 
 TEST(CopyingThreads, ReturnsZeroAndStartsNoThreadForEmptyInput) {
   parlab::testing::expect_empty_input_starts_no_thread(call_map_sum);

@@ -26,7 +26,7 @@ namespace parlab::zero_copy {
 template <class T, class Body>
 void for_each_chunk(std::span<T> data, std::size_t k, Body body) {
   // TODO(lab 2, task A1): Reject k == 0 with std::invalid_argument and a message that says why.
-  //   Checked by ForEachChunk.RejectsZeroThreadsWithAClearMessage.
+  //   Checked by ForEachChunk.RejectsZeroKWithAClearMessage.
   // TODO(lab 2, task A2): Give each of min(k, n) new std::jthreads a std::span of its chunk of
   //   `data` (parlab::even_chunk says where it begins and ends) and call body(chunk, index) on
   //   it. No element may be copied. Checked by HandsEachWorkerASpanIntoTheCallersBuffer,
@@ -54,9 +54,9 @@ map_sum_result_t<Range, F> map_sum(const Range& data, std::size_t k, F f) {
   //   and stores one partial result per chunk, where no two workers' results share a cache line
   //   (see common/cache_line.hpp); the caller adds the partial results in chunk order. Checked
   //   by CopiesNoElement, MapsEveryElementInPlaceExactlyOnce, MatchesLabOneForEveryInput,
-  //   MatchesTheSequentialSumForEverySizeAndThreadCount and the other ZeroCopyThreads tests.
+  //   MatchesTheSequentialSumForEverySizeAndK and the other ZeroCopyThreads tests.
   // TODO(lab 2, task C1): Bad input: k == 0 throws (even for empty input), empty input returns
-  //   0 and starts no thread. Checked by ZeroCopyThreads.RejectsZeroThreadsWithAClearMessage and
+  //   0 and starts no thread. Checked by ZeroCopyThreads.RejectsZeroKWithAClearMessage and
   //   ReturnsZeroAndStartsNoThreadForEmptyInput.
   // TODO(lab 2, task D2): f throwing in one chunk, the last chunk or every chunk reaches the
   //   caller after every thread is joined. Checked by the ZeroCopyThreads tests whose names start

@@ -40,22 +40,22 @@ using parlab::bench::doubled;
 enum class Update { fetch_add, load_store };
 
 using AtomicSum = std::atomic<std::int64_t>;
-inline constexpr std::size_t slots_per_line = parlab::cache_line_size / sizeof(AtomicSum);
+inline constexpr std::size_t kSlotsPerLine = parlab::kCacheLineSize / sizeof(AtomicSum);
 
 /// One cache line's worth of slots, aligned to a line boundary.
 struct SlotLine {
-  alignas(parlab::cache_line_size) std::array<AtomicSum, slots_per_line> slot{};
+  alignas(parlab::kCacheLineSize) std::array<AtomicSum, kSlotsPerLine> slot{};
 };
-static_assert(sizeof(SlotLine) == parlab::cache_line_size, "a SlotLine is exactly one line");
+static_assert(sizeof(SlotLine) == parlab::kCacheLineSize, "a SlotLine is exactly one line");
 
 /// One running sum per thread, thread i's at slot i * Stride of an array of whole lines:
-/// Stride 1 packs up to slots_per_line threads' sums into one line (adjacent), Stride
-/// slots_per_line gives each sum a line of its own (padded). Nothing else differs.
+/// Stride 1 packs up to kSlotsPerLine threads' sums into one line (adjacent), Stride
+/// kSlotsPerLine gives each sum a line of its own (padded). Nothing else differs.
 template <Update How, std::size_t Stride>
 std::int64_t sum_into_slots(std::span<const std::int32_t> data, std::size_t threads) {
-  std::vector<SlotLine> lines((threads * Stride + slots_per_line - 1) / slots_per_line);
+  std::vector<SlotLine> lines((threads * Stride + kSlotsPerLine - 1) / kSlotsPerLine);
   const auto slot = [&](std::size_t i) -> AtomicSum& {
-    return lines[i * Stride / slots_per_line].slot[i * Stride % slots_per_line];
+    return lines[i * Stride / kSlotsPerLine].slot[i * Stride % kSlotsPerLine];
   };
   {
     std::vector<std::jthread> workers;
@@ -168,9 +168,9 @@ void register_false_sharing(const std::string& variant,
       });
 
   register_false_sharing("adjacent_slots", sum_into_slots<Update::fetch_add, 1>);
-  register_false_sharing("padded_slots", sum_into_slots<Update::fetch_add, slots_per_line>);
+  register_false_sharing("padded_slots", sum_into_slots<Update::fetch_add, kSlotsPerLine>);
   register_false_sharing("adjacent_stores", sum_into_slots<Update::load_store, 1>);
-  register_false_sharing("padded_stores", sum_into_slots<Update::load_store, slots_per_line>);
+  register_false_sharing("padded_stores", sum_into_slots<Update::load_store, kSlotsPerLine>);
   register_false_sharing("local_sum", sum_into_locals);
   return true;
 }();

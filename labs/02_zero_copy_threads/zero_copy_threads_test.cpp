@@ -25,7 +25,7 @@
 #include "common/data.hpp"
 #include "common/instrument.hpp"
 #include "common/testing/bounded.hpp"
-#include "common/testing/map_sum_matrix.hpp"
+#include "common/testing/map_sum_contract.hpp"
 #include "common/testing/thread_per_chunk_rules.hpp"
 #include "common/workload.hpp"
 
@@ -37,9 +37,7 @@ using namespace std::chrono_literals;
 const auto doubled = [](std::int32_t x) { return 2 * std::int64_t{x}; };
 
 // map_sum as the shared rule checks (common/testing) call it.
-const auto call_map_sum = [](std::span<const std::int32_t> data, std::size_t k, auto f) {
-  return map_sum(data, k, f);
-};
+const auto call_map_sum = [](auto data, std::size_t k, auto f) { return map_sum(data, k, f); };
 
 /// What one call of body saw: its index, where its span starts (as an offset into the caller's
 /// buffer, or -1 when it lies outside), and its size.
@@ -69,21 +67,16 @@ std::vector<ChunkSeen> record_chunks(std::span<const std::int32_t> data, std::si
 
 // ---- for_each_chunk: the building block --------------------------------------------------
 
-TEST(ForEachChunk, RejectsZeroThreadsWithAClearMessage) {
-  const auto data = seed_data(10);
+TEST(ForEachChunk, RejectsZeroKWithAClearMessage) {
+  // for_each_chunk as the contract's check calls a map_sum: it must throw before body runs.
   bool called = false;
-  try {
-    for_each_chunk(std::span<const std::int32_t>(data), 0,
-                   [&](std::span<const std::int32_t>, std::size_t) { called = true; });
-    ADD_FAILURE() << "for_each_chunk(data, k = 0, body) returned normally.\n"
-                  << "Rule: k = 0 threads cannot do any work, so it is a caller error and must "
-                     "throw std::invalid_argument.";
-  } catch (const std::invalid_argument& error) {
-    EXPECT_GT(std::string(error.what()).size(), 10U)
-        << "the std::invalid_argument should say why k = 0 is rejected, but what() is \""
-        << error.what() << "\"";
-  }
-  EXPECT_FALSE(called) << "body ran although k = 0 was rejected";
+  parlab::testing::expect_rejects_zero_k(
+      "zero_copy::for_each_chunk", [&](auto data, std::size_t k, auto) {
+        for_each_chunk(data, k, [&](std::span<const std::int32_t>, std::size_t) { called = true; });
+        return std::int64_t{0};
+      });
+  EXPECT_FALSE(called) << "body ran although k = 0 was rejected.\n"
+                       << "Rule: k is checked before any thread starts or any body runs.";
 }
 
 TEST(ForEachChunk, HandsEachWorkerASpanIntoTheCallersBuffer) {
@@ -244,38 +237,26 @@ TEST(ForEachChunk, RethrowsTheLowestChunksExceptionNotTheFirstInTime) {
 
 // ---- map_sum: the seed's workload on for_each_chunk ---------------------------------------
 
-TEST(ZeroCopyThreads, RejectsZeroThreadsWithAClearMessage) {
-  for (const std::size_t n : {0, 10}) {
-    const auto data = seed_data(n);
-    try {
-      (void)map_sum(data, 0, doubled);
-      ADD_FAILURE() << "map_sum(data of size " << n << ", k = 0, f) returned normally.\n"
-                    << "Rule: k = 0 is a caller error (even for empty input, as in lab 1) and "
-                       "must throw std::invalid_argument.";
-    } catch (const std::invalid_argument& error) {
-      EXPECT_GT(std::string(error.what()).size(), 10U)
-          << "the std::invalid_argument should say why k = 0 is rejected, but what() is \""
-          << error.what() << "\"";
-    }
-  }
+// ---- The map_sum contract of labs 1-4 (common/testing/map_sum_contract.hpp) ---------------
+
+TEST(ZeroCopyThreads, RejectsZeroKWithAClearMessage) {
+  parlab::testing::expect_rejects_zero_k("zero_copy::map_sum", call_map_sum);
 }
 
 TEST(ZeroCopyThreads, SumsTheSeedsMillionIntegersWithoutOverflow) {
-  const auto data = seed_data(1'000'000);
-  EXPECT_EQ(map_sum(data, 4, doubled), 999'999'000'000LL)
-      << "the sum of 2*x for x in 0..999,999 is 999,999,000,000, more than a 32-bit integer "
-         "holds.\nRule: accumulate integer results in 64 bits (map_sum_result_t does that).";
-  const auto doubled32 = [](std::int32_t x) { return 2 * x; };  // int results, like the blog's i32
-  EXPECT_EQ(map_sum(data, 4, doubled32), 999'999'000'000LL)
-      << "f returns int here; the sum must still be 64-bit.";
+  parlab::testing::expect_sums_the_seeds_million_without_overflow("zero_copy::map_sum",
+                                                                  call_map_sum);
 }
 
-TEST(ZeroCopyThreads, MatchesTheSequentialSumForEverySizeAndThreadCount) {
-  parlab::testing::expect_map_sum_matrix(
-      "zero_copy::map_sum", [](std::span<const std::int32_t> data, std::size_t k, auto f) {
-        return map_sum(data, k, f);
-      });
+TEST(ZeroCopyThreads, MatchesTheSequentialSumForEverySizeAndK) {
+  parlab::testing::expect_map_sum_matrix("zero_copy::map_sum", call_map_sum);
 }
+
+TEST(ZeroCopyThreads, SumsFloatingPointResults) {
+  parlab::testing::expect_sums_floating_point_results("zero_copy::map_sum", call_map_sum);
+}
+
+// ---- Lab 2's own rules: no copies, the same sums as lab 1 -----------------------------------
 
 TEST(ZeroCopyThreads, MatchesLabOneForEveryInput) {
   for (const std::size_t n : parlab::testing::matrix_sizes) {
@@ -297,11 +278,6 @@ TEST(ZeroCopyThreads, MatchesLabOneForEveryInput) {
              "chunk order, the two labs add in exactly the same order and agree bit for bit.";
     }
   }
-}
-
-TEST(ZeroCopyThreads, SumsFloatingPointResults) {
-  const std::vector<double> data = {0.5, 1.25, 2.0, -0.75};
-  EXPECT_DOUBLE_EQ(map_sum(data, 2, [](double x) { return x * 2; }), 6.0);
 }
 
 TEST(ZeroCopyThreads, CopiesNoElement) {

@@ -32,11 +32,11 @@ using namespace std::chrono_literals;
 
 /// Every test body that waits on a pool runs under this limit: a deadlock or a lost wake-up
 /// fails the test (exit status 3, reported as a timeout) instead of hanging the run.
-inline constexpr std::chrono::milliseconds limit = 30s;
+inline constexpr std::chrono::milliseconds kLimit = 30s;
 
 template <class Body>
 void bounded(const std::string& what, Body body) {
-  parlab::testing::finish_within(limit, what, std::move(body));
+  parlab::testing::finish_within(kLimit, what, std::move(body));
 }
 
 /// Runs body(i) for i in [0, threads) on that many new threads at once, joins them all, then
@@ -116,23 +116,23 @@ void returns_results_through_futures(const char* pool_name) {
 
 template <class Pool>
 void runs_every_task_once_with_eight_submitters(const char* pool_name) {
-  constexpr std::size_t submitters = 8;
-  constexpr std::size_t per_submitter = 2'000;
+  constexpr std::size_t kSubmitters = 8;
+  constexpr std::size_t kPerSubmitter = 2'000;
   bounded(std::string(pool_name) + ": 8 threads submitting 16,000 tasks", [&] {
     Pool pool(4);
-    std::vector<std::atomic<int>> runs(submitters * per_submitter);
-    on_threads(submitters, [&](std::size_t s) {
+    std::vector<std::atomic<int>> runs(kSubmitters * kPerSubmitter);
+    on_threads(kSubmitters, [&](std::size_t s) {
       std::vector<std::future<std::size_t>> results;
-      results.reserve(per_submitter);
-      for (std::size_t j = 0; j < per_submitter; ++j) {
-        const std::size_t index = s * per_submitter + j;
+      results.reserve(kPerSubmitter);
+      for (std::size_t j = 0; j < kPerSubmitter; ++j) {
+        const std::size_t index = s * kPerSubmitter + j;
         results.push_back(pool.submit([&runs, index] {
           runs[index].fetch_add(1);
           return index;
         }));
       }
-      for (std::size_t j = 0; j < per_submitter; ++j) {
-        EXPECT_EQ(results[j].get(), s * per_submitter + j)
+      for (std::size_t j = 0; j < kPerSubmitter; ++j) {
+        EXPECT_EQ(results[j].get(), s * kPerSubmitter + j)
             << "submitter " << s << "'s task " << j << " delivered another task's result";
       }
     });

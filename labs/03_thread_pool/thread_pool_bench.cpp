@@ -178,7 +178,7 @@ class SubmitterGang {
   std::vector<std::thread> threads_;
 };
 
-constexpr std::size_t tiny_tasks_per_submitter = 10'000;
+constexpr std::size_t kTinyTasksPerSubmitter = 10'000;
 const std::vector<std::size_t> submitter_counts = {1, 2, 4};
 
 // tiny_tasks_<S>sub/<stage>/<S * 10,000 tasks>/<workers>: S threads each submit 10,000 tasks that
@@ -187,7 +187,7 @@ template <class Pool>
 void register_tiny_tasks(const std::string& stage) {
   for (const std::size_t submitters : submitter_counts) {
     for (const std::size_t t : bench::thread_counts()) {
-      const std::size_t tasks = submitters * tiny_tasks_per_submitter;
+      const std::size_t tasks = submitters * kTinyTasksPerSubmitter;
       benchmark::RegisterBenchmark(
           bench::name("tiny_tasks_" + std::to_string(submitters) + "sub", stage, tasks, t).c_str(),
           [submitters, t, tasks](benchmark::State& state) {
@@ -196,15 +196,15 @@ void register_tiny_tasks(const std::string& stage) {
               std::atomic<bool> wrong{false};
               SubmitterGang gang(submitters, [&pool, &wrong](std::size_t) {
                 std::vector<std::future<int>> results;
-                results.reserve(tiny_tasks_per_submitter);
-                for (std::size_t i = 0; i < tiny_tasks_per_submitter; ++i) {
+                results.reserve(kTinyTasksPerSubmitter);
+                for (std::size_t i = 0; i < kTinyTasksPerSubmitter; ++i) {
                   results.push_back(pool.submit([] { return 1; }));
                 }
                 int sum = 0;
                 for (auto& result : results) {
                   sum += result.get();
                 }
-                if (sum != static_cast<int>(tiny_tasks_per_submitter)) {
+                if (sum != static_cast<int>(kTinyTasksPerSubmitter)) {
                   wrong.store(true, std::memory_order_relaxed);  // relaxed: read after the barrier
                 }
               });

@@ -17,7 +17,7 @@
 
 #include "common/data.hpp"
 #include "common/instrument.hpp"
-#include "common/testing/map_sum_matrix.hpp"
+#include "common/testing/map_sum_contract.hpp"
 #include "common/testing/thread_census.hpp"
 #include "common/workload.hpp"
 #include "pool_rules.hpp"
@@ -111,31 +111,41 @@ TEST(ThreadPool, StallsWhenItsOnlyWorkerBlocksOnAChildTask) {
 
 // ---- Task D1: map_sum on a pool ----
 
-TEST(ThreadPool, MapSumRejectsZeroChunks) {
-  bounded("map_sum(pool, data, 0, f)", [] {
+// The map_sum contract of labs 1-4 (common/testing/map_sum_contract.hpp), on a pool of 2.
+template <class Check>
+void on_a_pool_of_two(const char* what, Check check) {
+  bounded(what, [&] {
     ThreadPool pool(2);
-    const auto data = seed_data(10);
-    try {
-      (void)map_sum(pool, data, 0, doubled);
-      ADD_FAILURE() << "map_sum(pool, data, k = 0, f) returned normally.\nRule: k = 0 chunks "
-                       "cannot cover the input: throw std::invalid_argument saying why.";
-    } catch (const std::invalid_argument& error) {
-      EXPECT_GT(std::string(error.what()).size(), 10U);
-    }
+    check("pool::map_sum on ThreadPool(2)",
+          [&pool](auto data, std::size_t k, auto f) { return map_sum(pool, data, k, f); });
   });
 }
 
-TEST(ThreadPool, MapSumMatchesTheSequentialSumForEverySizeAndChunkCount) {
-  bounded("the map_sum matrix", [] {
-    ThreadPool pool(2);
-    parlab::testing::expect_map_sum_matrix(
-        "pool::map_sum on ThreadPool(2)", [&pool](std::span<const std::int32_t> data, std::size_t k,
-                                                  auto f) { return map_sum(pool, data, k, f); });
-    EXPECT_EQ(map_sum(pool, seed_data(1'000'000), 4, [](std::int32_t x) { return 2 * x; }),
-              999'999'000'000LL)
-        << "f returns int here; the sum must still be 64-bit (map_sum_result_t)";
+TEST(MapSum, RejectsZeroKWithAClearMessage) {
+  on_a_pool_of_two("map_sum(pool, data, 0, f)", [](const char* stage, auto call) {
+    parlab::testing::expect_rejects_zero_k(stage, call);
   });
 }
+
+TEST(MapSum, SumsTheSeedsMillionIntegersWithoutOverflow) {
+  on_a_pool_of_two("map_sum of the seed's million integers", [](const char* stage, auto call) {
+    parlab::testing::expect_sums_the_seeds_million_without_overflow(stage, call);
+  });
+}
+
+TEST(MapSum, MatchesTheSequentialSumForEverySizeAndK) {
+  on_a_pool_of_two("the map_sum matrix", [](const char* stage, auto call) {
+    parlab::testing::expect_map_sum_matrix(stage, call);
+  });
+}
+
+TEST(MapSum, SumsFloatingPointResults) {
+  on_a_pool_of_two("map_sum over doubles", [](const char* stage, auto call) {
+    parlab::testing::expect_sums_floating_point_results(stage, call);
+  });
+}
+
+// Lab 3's own rules for map_sum: in place, on the pool's workers, waiting before rethrowing.
 
 TEST(ThreadPool, MapSumCopiesNoElement) {
   bounded("map_sum over CopyCounted elements", [] {

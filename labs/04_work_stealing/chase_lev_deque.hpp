@@ -53,15 +53,16 @@ class ChaseLevDeque {
 
   /// Creates an empty deque whose first buffer holds `initial_capacity` items (rounded up to a
   /// power of two).
-  explicit ChaseLevDeque([[maybe_unused]] std::size_t initial_capacity = 256) {}
+  explicit ChaseLevDeque(std::size_t initial_capacity = 256) { (void)initial_capacity; }
 
   ChaseLevDeque(const ChaseLevDeque&) = delete;
   ChaseLevDeque& operator=(const ChaseLevDeque&) = delete;
   ~ChaseLevDeque() = default;
 
   /// Owner only. Adds `item` at the bottom; grows the buffer if it is full.
-  void push([[maybe_unused]] T item) {
+  void push(T item) {
     // TODO(lab 4, task A2): Store the item, then publish it by moving bottom.
+    (void)item;
     throw NotImplemented("lab 4, ChaseLevDeque::push in labs/04_work_stealing/chase_lev_deque.hpp");
   }
 

@@ -15,10 +15,14 @@ namespace parlab::steal {
 /// join() until pieces hold at most `grain` indices. @throws std::invalid_argument if grain == 0;
 /// what f throws.
 template <class F>
-void parallel_for([[maybe_unused]] Scheduler& scheduler, [[maybe_unused]] std::size_t first,
-                  [[maybe_unused]] std::size_t last, [[maybe_unused]] std::size_t grain,
-                  [[maybe_unused]] F f) {
+void parallel_for(Scheduler& scheduler, std::size_t first, std::size_t last, std::size_t grain,
+                  F f) {
   // TODO(lab 4, task D1): Checked by parallel_loops_test.cpp.
+  (void)scheduler;
+  (void)first;
+  (void)last;
+  (void)grain;
+  (void)f;
   throw NotImplemented("lab 4, parallel_for in labs/04_work_stealing/parallel_loops.hpp");
 }
 
@@ -26,11 +30,16 @@ void parallel_for([[maybe_unused]] Scheduler& scheduler, [[maybe_unused]] std::s
 /// parallel by recursive halving; combines left before right. @throws std::invalid_argument if
 /// grain == 0; what map or reduce throws.
 template <class T, class Reduce, class Map>
-T parallel_reduce([[maybe_unused]] Scheduler& scheduler, [[maybe_unused]] std::size_t first,
-                  [[maybe_unused]] std::size_t last, [[maybe_unused]] std::size_t grain,
-                  [[maybe_unused]] T identity, [[maybe_unused]] Reduce reduce,
-                  [[maybe_unused]] Map map) {
+T parallel_reduce(Scheduler& scheduler, std::size_t first, std::size_t last, std::size_t grain,
+                  T identity, Reduce reduce, Map map) {
   // TODO(lab 4, task D2): Checked by parallel_loops_test.cpp.
+  (void)scheduler;
+  (void)first;
+  (void)last;
+  (void)grain;
+  (void)identity;
+  (void)reduce;
+  (void)map;
   throw NotImplemented("lab 4, parallel_reduce in labs/04_work_stealing/parallel_loops.hpp");
 }
 
@@ -38,10 +47,12 @@ T parallel_reduce([[maybe_unused]] Scheduler& scheduler, [[maybe_unused]] std::s
 /// this comment what k means for you, now that the scheduler owns the threads.
 /// @throws std::invalid_argument if k == 0.
 template <std::ranges::contiguous_range Range, class F>
-map_sum_result_t<Range, F> map_sum([[maybe_unused]] Scheduler& scheduler,
-                                   [[maybe_unused]] const Range& data,
-                                   [[maybe_unused]] std::size_t k, [[maybe_unused]] F f) {
+map_sum_result_t<Range, F> map_sum(Scheduler& scheduler, const Range& data, std::size_t k, F f) {
   // TODO(lab 4, task D3): Checked by parallel_loops_test.cpp.
+  (void)scheduler;
+  (void)data;
+  (void)k;
+  (void)f;
   throw NotImplemented("lab 4, map_sum in labs/04_work_stealing/parallel_loops.hpp");
 }
 

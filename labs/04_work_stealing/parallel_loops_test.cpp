@@ -21,7 +21,7 @@
 
 #include "common/data.hpp"
 #include "common/testing/bounded.hpp"
-#include "common/testing/map_sum_matrix.hpp"
+#include "common/testing/map_sum_contract.hpp"
 
 namespace parlab::steal {
 namespace {
@@ -189,32 +189,41 @@ TEST(ParallelReduce, PropagatesAnExceptionFromMap) {
   });
 }
 
-TEST(MapSum, SumsTheSeedsMillionIntegersWithoutOverflow) {
-  finish_within(60s, "map_sum of the seed's million integers", [] {
+// ---- The map_sum contract of labs 1-4 (common/testing/map_sum_contract.hpp) ---------------
+
+// Runs one check of the contract on map_sum over a Scheduler(2), within `limit`.
+template <class Check>
+void on_a_scheduler_of_two(std::chrono::seconds limit, const char* what, Check check) {
+  finish_within(limit, what, [&] {
     Scheduler scheduler(2);
-    const auto data = seed_data(1'000'000);
-    EXPECT_EQ(map_sum(scheduler, data, 2, [](std::int32_t x) { return 2 * x; }), 999'999'000'000LL)
-        << "f returns int; the sum must still be accumulated in 64 bits";
+    check("steal::map_sum on Scheduler(2)", [&scheduler](auto data, std::size_t k, auto f) {
+      return map_sum(scheduler, data, k, f);
+    });
   });
+}
+
+TEST(MapSum, RejectsZeroKWithAClearMessage) {
+  on_a_scheduler_of_two(20s, "map_sum with k = 0", [](const char* stage, auto call) {
+    parlab::testing::expect_rejects_zero_k(stage, call);
+  });
+}
+
+TEST(MapSum, SumsTheSeedsMillionIntegersWithoutOverflow) {
+  on_a_scheduler_of_two(
+      60s, "map_sum of the seed's million integers", [](const char* stage, auto call) {
+        parlab::testing::expect_sums_the_seeds_million_without_overflow(stage, call);
+      });
 }
 
 TEST(MapSum, MatchesTheSequentialSumForEverySizeAndK) {
-  finish_within(120s, "the map_sum correctness matrix", [] {
-    Scheduler scheduler(2);
-    parlab::testing::expect_map_sum_matrix(
-        "steal::map_sum", [&](std::span<const std::int32_t> data, std::size_t k, auto f) {
-          return map_sum(scheduler, data, k, f);
-        });
+  on_a_scheduler_of_two(120s, "the map_sum correctness matrix", [](const char* stage, auto call) {
+    parlab::testing::expect_map_sum_matrix(stage, call);
   });
 }
 
-TEST(MapSum, RejectsZeroK) {
-  finish_within(20s, "map_sum with k = 0", [] {
-    Scheduler scheduler(1);
-    const auto data = seed_data(10);
-    EXPECT_THROW((void)map_sum(scheduler, data, 0, [](std::int32_t x) { return x; }),
-                 std::invalid_argument)
-        << "k = 0 is a caller error, as in labs 1-3";
+TEST(MapSum, SumsFloatingPointResults) {
+  on_a_scheduler_of_two(20s, "map_sum over doubles", [](const char* stage, auto call) {
+    parlab::testing::expect_sums_floating_point_results(stage, call);
   });
 }
 

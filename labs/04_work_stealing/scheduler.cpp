@@ -11,8 +11,9 @@ namespace parlab::steal {
 // block here that names the race you prevent (the lost wake-up) and argues why it cannot happen
 // with your protocol. Checked by sleeping_test.cpp.
 
-Scheduler::Scheduler([[maybe_unused]] std::size_t workers) {
+Scheduler::Scheduler(std::size_t workers) {
   // TODO(lab 4, task B1): Reject 0 workers, create the deques, start the worker threads.
+  (void)workers;
   throw NotImplemented("lab 4, Scheduler::Scheduler in labs/04_work_stealing/scheduler.cpp");
 }
 
@@ -24,8 +25,9 @@ std::size_t Scheduler::size() const noexcept {
   return 0;  // TODO(lab 4, task B1): The number of workers.
 }
 
-WorkerStats Scheduler::stats([[maybe_unused]] std::size_t worker) const {
+WorkerStats Scheduler::stats(std::size_t worker) const {
   // TODO(lab 4, task B6): Checked by join_test.cpp.
+  (void)worker;
   throw NotImplemented("lab 4, Scheduler::stats in labs/04_work_stealing/scheduler.cpp");
 }
 

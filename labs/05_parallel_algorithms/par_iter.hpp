@@ -68,7 +68,7 @@ template <class T>
 class SliceProducer {
  public:
   using item_type = T&;
-  static constexpr bool indexed = true;
+  static constexpr bool kIndexed = true;
   explicit SliceProducer(std::span<T> data) noexcept : data_(data) {}
   [[nodiscard]] std::size_t size() const noexcept { return data_.size(); }
   template <class Sink>
@@ -90,7 +90,7 @@ template <class I>
 class RangeProducer {
  public:
   using item_type = I;
-  static constexpr bool indexed = true;
+  static constexpr bool kIndexed = true;
   RangeProducer(I first, I last) noexcept : first_(first), last_(last) {}
   [[nodiscard]] std::size_t size() const noexcept {
     // TODO(lab 5, task A1): How many integers are in [first_, last_)? (None if last_ <= first_;
@@ -116,7 +116,7 @@ template <class Inner, class F>
 class MapProducer {
  public:
   using item_type = std::invoke_result_t<const F&, typename Inner::item_type>;
-  static constexpr bool indexed = Inner::indexed;
+  static constexpr bool kIndexed = Inner::kIndexed;
   MapProducer(Inner inner, F f) : inner_(std::move(inner)), f_(std::move(f)) {}
   [[nodiscard]] std::size_t size() const noexcept { return inner_.size(); }
   template <class Sink>
@@ -139,7 +139,7 @@ template <class Inner, class Keep>
 class FilterProducer {
  public:
   using item_type = typename Inner::item_type;
-  static constexpr bool indexed = false;  // item k no longer comes from base position k
+  static constexpr bool kIndexed = false;  // item k no longer comes from base position k
   FilterProducer(Inner inner, Keep keep) : inner_(std::move(inner)), keep_(std::move(keep)) {}
   [[nodiscard]] std::size_t size() const noexcept { return inner_.size(); }
   template <class Sink>
@@ -163,7 +163,7 @@ template <class Inner>
 class EnumerateProducer {
  public:
   using item_type = std::pair<std::size_t, typename Inner::item_type>;
-  static constexpr bool indexed = true;
+  static constexpr bool kIndexed = true;
   explicit EnumerateProducer(Inner inner) : inner_(std::move(inner)) {}
   [[nodiscard]] std::size_t size() const noexcept { return inner_.size(); }
   template <class Sink>
@@ -220,7 +220,7 @@ class ParIter {
     return make(detail::FilterProducer<Producer, Keep>(producer_, std::move(keep)));
   }
   [[nodiscard]] auto enumerate() const {
-    static_assert(Producer::indexed, "enumerate() must come before filter()");
+    static_assert(Producer::kIndexed, "enumerate() must come before filter()");
     return make(detail::EnumerateProducer<Producer>(producer_));
   }
 

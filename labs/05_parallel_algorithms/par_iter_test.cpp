@@ -638,13 +638,13 @@ TEST(ParIter, SplitsIntoAFewPiecesPerWorkerUnlessPiecesAreStolen) {
 }
 
 TEST(ParIter, NeverCutsPiecesBelowMinLen) {
-  constexpr std::size_t n = 20'000;
-  for (const std::size_t min_len : {std::size_t{1'000}, std::size_t{3'333}, n}) {
+  constexpr std::size_t kItems = 20'000;
+  for (const std::size_t min_len : {std::size_t{1'000}, std::size_t{3'333}, kItems}) {
     SCOPED_TRACE("with_min_len(" + std::to_string(min_len) + ")");
-    std::vector<std::thread::id> ran_on(n);
+    std::vector<std::thread::id> ran_on(kItems);
     parlab::testing::finish_within(kLimit, "with_min_len", [&] {
       // Slow items, so that the other workers steal and the input really is cut.
-      par_range(std::size_t{0}, n)
+      par_range(std::size_t{0}, kItems)
           .with_sequential_threshold(0)
           .with_min_len(min_len)
           .on(scheduler_with(3))
@@ -655,9 +655,9 @@ TEST(ParIter, NeverCutsPiecesBelowMinLen) {
     });
     // Each maximal run of consecutive positions on one thread holds one or more whole pieces.
     std::size_t run_start = 0;
-    for (std::size_t i = 1; i <= n; ++i) {
-      if (i == n || ran_on[i] != ran_on[i - 1]) {
-        EXPECT_GE(i - run_start, std::min(min_len, n))
+    for (std::size_t i = 1; i <= kItems; ++i) {
+      if (i == kItems || ran_on[i] != ran_on[i - 1]) {
+        EXPECT_GE(i - run_start, std::min(min_len, kItems))
             << "positions " << run_start << ".." << i - 1 << " ran on one thread and their "
             << "neighbours elsewhere: a piece of " << i - run_start << " elements.\n"
             << "Rule: with_min_len(m) never cuts a piece shorter than m.";

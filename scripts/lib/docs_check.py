@@ -190,6 +190,18 @@ def main(argv: list[str] | None = None) -> int:
         for label in ("setup", "background", "results", grading_label):
             if f"{label}.html" not in index.links:
                 problems.append(f"the main page does not link {label}.html")
+    # Other pages of docs/ (docs/architecture.md, say): scripts/docs adds each one after the
+    # fixed pages, so each must exist, carry its title and be linked from the main page.
+    fixed_files = {"mainpage.md", "setup.md", "results.md", "grading.md"}
+    for markdown in sorted((args.root / "docs").glob("*.md")):
+        if markdown.name in fixed_files:
+            continue
+        label = page_label(args.root, markdown)
+        parsed = page(label, markdown_title(markdown))
+        if parsed:
+            content_pages.append(parsed)
+            if index and f"{label}.html" not in index.links:
+                problems.append(f"the main page does not link {label}.html ({markdown.name})")
 
     # 3. Every figure of docs/figures/ rendered to SVG and shown on some page.
     shown = {image for p in content_pages for image in p.images}

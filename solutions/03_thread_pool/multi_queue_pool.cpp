@@ -12,11 +12,11 @@ namespace parlab::pool {
 namespace {
 
 // How many times submit offers a task to every queue with try_lock before it blocks on one.
-constexpr std::size_t push_rounds = 1;
+constexpr std::size_t kPushRounds = 1;
 // How many times an idle worker tries every queue with try_lock before it sleeps on its own.
 // More rounds catch more tasks from other queues at the cost of a little spinning (each round is
 // size() failed try_locks, tens of nanoseconds each): still no busy-waiting once idle.
-constexpr std::size_t pop_rounds = 4;
+constexpr std::size_t kPopRounds = 4;
 
 thread_local const MultiQueuePool* current_pool = nullptr;  // see thread_pool.cpp
 
@@ -26,7 +26,7 @@ thread_local const MultiQueuePool* current_pool = nullptr;  // see thread_pool.c
 /// once when another thread holds it, which is what lets submitters and workers spread out
 /// instead of queueing on one lock. On its own cache line, so that neighbouring queues' locks
 /// never share one.
-class alignas(cache_line_size) MultiQueuePool::WorkerQueue {
+class alignas(kCacheLineSize) MultiQueuePool::WorkerQueue {
  public:
   enum class Push { accepted, busy, closed };
 
@@ -135,7 +135,7 @@ void MultiQueuePool::enqueue(Task task) {
   // relaxed: the rotation only spreads tasks over the queues; any value is correct.
   const std::size_t start = next_queue_.fetch_add(1, std::memory_order_relaxed);
   WorkerQueue::Push outcome = WorkerQueue::Push::busy;
-  for (std::size_t n = 0; n < size_ * push_rounds && outcome == WorkerQueue::Push::busy; ++n) {
+  for (std::size_t n = 0; n < size_ * kPushRounds && outcome == WorkerQueue::Push::busy; ++n) {
     outcome = queues_[(start + n) % size_].try_push(task);
   }
   if (outcome == WorkerQueue::Push::busy) {
@@ -153,7 +153,7 @@ void MultiQueuePool::work(std::size_t self) {
   for (;;) {
     Task task;
     // Look everywhere without blocking, own queue first, before sleeping on the own queue.
-    for (std::size_t n = 0; n < size_ * pop_rounds && !task; ++n) {
+    for (std::size_t n = 0; n < size_ * kPopRounds && !task; ++n) {
       (void)queues_[(self + n) % size_].try_pop(task);
     }
     if (!task && !queues_[self].pop(task)) {

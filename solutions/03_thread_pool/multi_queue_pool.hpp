@@ -96,10 +96,10 @@ class MultiQueuePool {
   std::unique_ptr<WorkerQueue[], QueuesDeleter> queues_;  // size_ queues, one per worker
   std::atomic<bool> stopping_{false};  // shutdown has begun (read by every submit)
   // Where the next submit starts its rotation. Its own cache line: every submitter bumps it.
-  alignas(cache_line_size) std::atomic<std::size_t> next_queue_{0};
+  alignas(kCacheLineSize) std::atomic<std::size_t> next_queue_{0};
   // Tasks accepted but not finished. Its own cache line: every submit and every task end
   // writes it.
-  alignas(cache_line_size) std::atomic<std::size_t> unfinished_{0};
+  alignas(kCacheLineSize) std::atomic<std::size_t> unfinished_{0};
   std::mutex idle_mutex_;  // pairs with idle_ (see task_finished)
   std::condition_variable idle_;
   std::mutex join_mutex_;             // serialises shutdown()'s joins

@@ -266,7 +266,7 @@ class ChaseLevDeque {
   // pops do not invalidate the line every thief is reading.
   CacheAligned<std::atomic<std::int64_t>> top_{};
   CacheAligned<std::atomic<std::int64_t>> bottom_{};
-  alignas(cache_line_size) std::atomic<Buffer*> buffer_{nullptr};
+  alignas(kCacheLineSize) std::atomic<Buffer*> buffer_{nullptr};
   std::vector<std::unique_ptr<Buffer>> buffers_;  // owner only: current and retired buffers
 };
 

@@ -105,7 +105,7 @@ struct Job {
 };
 
 /// A worker's state, owned by its Scheduler for the scheduler's whole life.
-struct alignas(cache_line_size) WorkerContext {
+struct alignas(kCacheLineSize) WorkerContext {
   WorkerContext(Scheduler& owner, std::size_t position) : scheduler(&owner), index(position) {}
 
   ChaseLevDeque<Job*> deque;
@@ -126,7 +126,7 @@ struct alignas(cache_line_size) WorkerContext {
   // worker announces it is about to sleep until someone (or the worker itself) sets it back.
   static constexpr std::uint32_t kAwake = 0;
   static constexpr std::uint32_t kSleepy = 1;
-  alignas(cache_line_size) std::atomic<std::uint32_t> sleep_state{kAwake};
+  alignas(kCacheLineSize) std::atomic<std::uint32_t> sleep_state{kAwake};
 
   std::thread thread;
 };

@@ -83,7 +83,7 @@ template <class T>
 class SliceProducer {
  public:
   using item_type = T&;
-  static constexpr bool indexed = true;
+  static constexpr bool kIndexed = true;
   explicit SliceProducer(std::span<T> data) noexcept : data_(data) {}
   [[nodiscard]] std::size_t size() const noexcept { return data_.size(); }
   template <class Sink>
@@ -106,7 +106,7 @@ template <class I>
 class RangeProducer {
  public:
   using item_type = I;
-  static constexpr bool indexed = true;
+  static constexpr bool kIndexed = true;
   // Unsigned arithmetic: last - first may not fit in I (par_range(INT_MIN, INT_MAX)).
   RangeProducer(I first, I last) noexcept
       : first_(first),
@@ -134,7 +134,7 @@ template <class Inner, class F>
 class MapProducer {
  public:
   using item_type = std::invoke_result_t<const F&, typename Inner::item_type>;
-  static constexpr bool indexed = Inner::indexed;
+  static constexpr bool kIndexed = Inner::kIndexed;
   MapProducer(Inner inner, F f) : inner_(std::move(inner)), f_(std::move(f)) {}
   [[nodiscard]] std::size_t size() const noexcept { return inner_.size(); }
   template <class Sink>
@@ -155,7 +155,7 @@ template <class Inner, class Keep>
 class FilterProducer {
  public:
   using item_type = typename Inner::item_type;
-  static constexpr bool indexed = false;  // item k no longer comes from base position k
+  static constexpr bool kIndexed = false;  // item k no longer comes from base position k
   FilterProducer(Inner inner, Keep keep) : inner_(std::move(inner)), keep_(std::move(keep)) {}
   [[nodiscard]] std::size_t size() const noexcept { return inner_.size(); }
   template <class Sink>
@@ -179,7 +179,7 @@ template <class Inner>
 class EnumerateProducer {
  public:
   using item_type = std::pair<std::size_t, typename Inner::item_type>;
-  static constexpr bool indexed = true;
+  static constexpr bool kIndexed = true;
   explicit EnumerateProducer(Inner inner) : inner_(std::move(inner)) {}
   [[nodiscard]] std::size_t size() const noexcept { return inner_.size(); }
   template <class Sink>
@@ -331,7 +331,7 @@ class ParIter {
   /// Items become std::pair(position, item), position counted from 0 in the source.
   /// Only before filter(): a filtered pipeline has no cheap way to number its items.
   [[nodiscard]] auto enumerate() const {
-    static_assert(Producer::indexed,
+    static_assert(Producer::kIndexed,
                   "enumerate() must come before filter(): after filtering, the k-th item's "
                   "number depends on how many items every earlier piece kept");
     return make(detail::EnumerateProducer<Producer>(producer_));
@@ -473,7 +473,7 @@ class ParIter {
     using Pieces = std::vector<std::vector<value_type>>;
     auto leaf = [&](std::size_t first, std::size_t last) {
       std::vector<value_type> items;
-      if constexpr (Producer::indexed) {
+      if constexpr (Producer::kIndexed) {
         items.reserve(last - first);
       }
       auto sink = [&items](std::size_t, auto&& item) {

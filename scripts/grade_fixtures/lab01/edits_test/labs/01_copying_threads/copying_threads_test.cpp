@@ -5,9 +5,9 @@
 
 namespace {
 
-TEST(CopyingThreads, RejectsZeroThreadsWithAClearMessage) { SUCCEED(); }
+TEST(CopyingThreads, RejectsZeroKWithAClearMessage) { SUCCEED(); }
 TEST(CopyingThreads, SumsTheSeedsMillionIntegersWithoutOverflow) { SUCCEED(); }
-TEST(CopyingThreads, MatchesTheSequentialSumForEverySizeAndThreadCount) { SUCCEED(); }
+TEST(CopyingThreads, MatchesTheSequentialSumForEverySizeAndK) { SUCCEED(); }
 TEST(CopyingThreads, SumsFloatingPointResults) { SUCCEED(); }
 TEST(CopyingThreads, ReturnsZeroAndStartsNoThreadForEmptyInput) { SUCCEED(); }
 TEST(CopyingThreads, UsesOneNewThreadPerChunkNeverTheCaller) { SUCCEED(); }

@@ -84,8 +84,8 @@ std::uint64_t fib(parlab::steal::Scheduler& scheduler, int n) {
   if (n < 2) {
     return static_cast<std::uint64_t>(n);
   }
-  auto [x, y] = scheduler.join([&] { return fib(scheduler, n - 1); },
-                               [&] { return fib(scheduler, n - 2); });
+  auto [x, y] =
+      scheduler.join([&] { return fib(scheduler, n - 1); }, [&] { return fib(scheduler, n - 2); });
   return x + y;
 }
 
@@ -105,14 +105,14 @@ int run(const fs::path& out, const std::string& workload, std::size_t workers) {
 
   // Lab 2: one thread per chunk, static halves.
   trace::set_enabled(true);
-  parlab::zero_copy::for_each_chunk(items, workers, [&](std::span<const std::uint32_t> chunk,
-                                                        std::size_t index) {
-    const std::size_t offset = static_cast<std::size_t>(chunk.data() - items.data());
-    for (std::size_t i = 0; i < chunk.size(); ++i) {
-      const trace::TaskScope scope(static_cast<std::uint32_t>(index), "item");
-      (void)item(items, offset + i);
-    }
-  });
+  parlab::zero_copy::for_each_chunk(
+      items, workers, [&](std::span<const std::uint32_t> chunk, std::size_t index) {
+        const std::size_t offset = static_cast<std::size_t>(chunk.data() - items.data());
+        for (std::size_t i = 0; i < chunk.size(); ++i) {
+          const trace::TaskScope scope(static_cast<std::uint32_t>(index), "item");
+          (void)item(items, offset + i);
+        }
+      });
   trace::set_enabled(false);
   write_trace(out / "lab2.json", trace::take_events(), "lab 2: static halves", false);
 
@@ -187,7 +187,8 @@ int run(const fs::path& out, const std::string& workload, std::size_t workers) {
   // Fork-join DAGs of two small computations, each strand labelled with its worker.
   ws::Dag fib_dag;
   (void)scheduler.run([&] { return ws::measure([&] { (void)fib(scheduler, 5); }, &fib_dag); });
-  write_text(out / "fib5_dag.dot", ws::to_dot(fib_dag, "fib(5): one join per call, strands by worker"));
+  write_text(out / "fib5_dag.dot",
+             ws::to_dot(fib_dag, "fib(5): one join per call, strands by worker"));
   ws::Dag reduce_dag;
   (void)scheduler.run([&] {
     return ws::measure(
@@ -197,8 +198,9 @@ int run(const fs::path& out, const std::string& workload, std::size_t workers) {
         },
         &reduce_dag);
   });
-  write_text(out / "reduce16_dag.dot",
-             ws::to_dot(reduce_dag, "parallel_reduce over 16 elements (grain 1), strands by worker"));
+  write_text(
+      out / "reduce16_dag.dot",
+      ws::to_dot(reduce_dag, "parallel_reduce over 16 elements (grain 1), strands by worker"));
   return 0;
 }
 
