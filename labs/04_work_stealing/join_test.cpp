@@ -398,5 +398,57 @@ TEST(Join, PropagatesExceptionsFromDeepInsideNestedJoins) {
   });
 }
 
+// What a join does while it waits, forced: a waits until b has been stolen by the other worker,
+// and b forks d and then (in c) waits until d has started somewhere else. The thief is busy in
+// c, so the only worker free to start d is the one waiting in join for b. A join that blocks or
+// merely yields while b is stolen leaves d waiting until c gives up.
+TEST(Join, AWaitingWorkerRunsWhatTheThiefForked) {
+  finish_within(60s, "join(a, b) waiting while b = join(c, d) needs the waiter to run d", [] {
+    Scheduler scheduler(2);
+    std::atomic<bool> b_started{false};
+    std::atomic<bool> d_started{false};
+    std::optional<std::size_t> a_worker;
+    std::optional<std::size_t> b_worker;
+    std::optional<std::size_t> d_worker;
+    bool a_saw_b = false;
+    bool c_saw_d = false;
+    scheduler.join(
+        [&] {
+          a_worker = Scheduler::current_worker();
+          // acquire: pairs with b's release store.
+          a_saw_b = eventually(20s, [&] { return b_started.load(std::memory_order_acquire); });
+        },
+        [&] {
+          b_worker = Scheduler::current_worker();
+          b_started.store(true, std::memory_order_release);
+          scheduler.join(
+              [&] {
+                // acquire: pairs with d's release store.
+                c_saw_d =
+                    eventually(10s, [&] { return d_started.load(std::memory_order_acquire); });
+              },
+              [&] {
+                d_worker = Scheduler::current_worker();
+                d_started.store(true, std::memory_order_release);
+              });
+        });
+    ASSERT_TRUE(a_saw_b) << "b did not start within 20 s while a was running: the other worker "
+                            "must steal it (see Join.AnIdleWorkerStealsTheOtherSide)";
+    ASSERT_TRUE(a_worker.has_value() && b_worker.has_value() && d_worker.has_value());
+    ASSERT_NE(*a_worker, *b_worker) << "b must have run on the other worker";
+    EXPECT_TRUE(c_saw_d)
+        << "d did not start within 10 s. Worker " << *a_worker << " was waiting in join for b "
+        << "(stolen by worker " << *b_worker
+        << ", which forked d and was busy in c), so it was the "
+        << "only worker free to run d.\nRule: a worker waiting in join for a stolen side runs "
+           "other work meanwhile (its own deque, then steals, then the injector); a join that "
+           "blocks or only yields wastes the worker, and nested joins then run one at a time "
+           "or, when the work waits for itself, deadlock.";
+    if (c_saw_d) {
+      EXPECT_EQ(*d_worker, *a_worker) << "d must have been run by the worker waiting in join";
+    }
+  });
+}
+
 }  // namespace
 }  // namespace parlab::steal

@@ -78,10 +78,13 @@ class Scheduler {
   }
 
   /// Runs f() on a worker and returns its result (or rethrows its exception): inline when
-  /// called on one of this scheduler's workers, else injected, with the caller blocking.
+  /// called on one of this scheduler's workers; else injected, and the caller waits. A worker of
+  /// another scheduler waits by running its own scheduler's jobs; any other thread blocks.
   template <class F>
   std::invoke_result_t<F&> run(F&& f) {
     // TODO(lab 4, task B4): Checked by join_test.cpp.
+    // TODO(lab 4, task B7): A caller that is a worker of another scheduler. Checked by
+    // cross_scheduler_test.cpp.
     (void)f;
     throw NotImplemented("lab 4, Scheduler::run in labs/04_work_stealing/scheduler.hpp");
   }

@@ -757,5 +757,47 @@ TEST(ParIter, RunsOnTheSchedulerItIsGiven) {
   });
 }
 
+// A pipeline on(there) started by the only worker of `home`, whose items call back into `home`.
+// That worker waits for `there`; it must keep running `home`'s jobs meanwhile (lab 4's
+// cross-scheduler rule, CrossScheduler.* in lab 4's tests), or the first call back finds no
+// worker of `home` free, and waits for the worker that waits for it.
+TEST(ParIter, RunsOnAnotherSchedulerFromAWorkerItsItemsCallBackInto) {
+  parlab::testing::finish_within(
+      kLimit,
+      "home.run(par_range(0, 1000).on(there).map(item calls home.run).sum()) with 1 worker in home "
+      "and 2 in there (rule: a worker waiting for another scheduler keeps running its own "
+      "scheduler's jobs)",
+      [] {
+        Scheduler home(1);
+        Scheduler there(2);
+        std::atomic<int> items_elsewhere{0};
+        std::atomic<int> calls_back_elsewhere{0};
+        const std::int64_t sum = home.run([&] {
+          return par_range(0, 1'000)
+              .with_sequential_threshold(0)
+              .on(there)
+              .map([&](int i) {
+                if (Scheduler::current() != &there) {
+                  items_elsewhere.fetch_add(1);
+                }
+                if (i % 100 != 0) {
+                  return std::int64_t{i};
+                }
+                return home.run([&, i] {
+                  if (Scheduler::current() != &home) {
+                    calls_back_elsewhere.fetch_add(1);
+                  }
+                  return std::int64_t{i};
+                });
+              })
+              .sum();
+        });
+        EXPECT_EQ(sum, 499'500) << "the sum of 0..999";
+        EXPECT_EQ(items_elsewhere.load(), 0)
+            << "on(there) called from a worker of another scheduler: every item runs on there";
+        EXPECT_EQ(calls_back_elsewhere.load(), 0) << "home.run(f) runs f on home's worker";
+      });
+}
+
 }  // namespace
 }  // namespace parlab::par

@@ -237,5 +237,44 @@ TEST(ParallelSort, CarriesAComparatorExceptionToTheCaller) {
   });
 }
 
+// parallel_sort(there, ...) called by the only worker of `home`, with a comparator that once
+// asks `home` something (a call back into the scheduler whose worker waits for the sort). That
+// worker must keep running `home`'s jobs while it waits (lab 4's cross-scheduler rule), or the
+// call back waits for the worker that waits for it.
+TEST(ParallelSort, SortsOnAnotherSchedulerFromAWorkerItsComparatorCallsBackInto) {
+  std::vector<std::int64_t> data = random_int64(100'000, kSeed + 10, -1'000'000, 1'000'000);
+  std::vector<std::int64_t> expected = data;
+  std::sort(expected.begin(), expected.end());
+  parlab::testing::finish_within(
+      kLimit,
+      "home.run(parallel_sort(there, data, comparator calling home.run once)) with 1 worker in "
+      "home and 2 in there (rule: a worker waiting for another scheduler keeps running its own "
+      "scheduler's jobs)",
+      [&] {
+        Scheduler home(1);
+        Scheduler there(2);
+        std::atomic<bool> called_back{false};
+        std::atomic<int> calls_back_elsewhere{0};
+        home.run([&] {
+          parallel_sort(there, data, [&](std::int64_t a, std::int64_t b) {
+            // relaxed: only which comparison calls back is decided here; nothing is published.
+            if (!called_back.load(std::memory_order_relaxed) &&
+                !called_back.exchange(true, std::memory_order_relaxed)) {
+              home.run([&] {
+                if (Scheduler::current() != &home) {
+                  calls_back_elsewhere.fetch_add(1);
+                }
+              });
+            }
+            return a < b;
+          });
+        });
+        EXPECT_TRUE(called_back.load()) << "the comparator was called";
+        EXPECT_EQ(calls_back_elsewhere.load(), 0) << "home.run(f) runs f on home's worker";
+      });
+  EXPECT_TRUE(data == expected) << "parallel_sort on another scheduler must sort like std::sort: "
+                                << first_difference(data, expected);
+}
+
 }  // namespace
 }  // namespace parlab::par

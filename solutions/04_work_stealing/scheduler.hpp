@@ -166,6 +166,39 @@ class BlockingLatch {
   std::condition_variable signal_;
 };
 
+/// Completion of a job injected into one scheduler whose waiter is a worker of *another* one
+/// (run() called on S1 from a worker of S2). The waiter does not block: it runs S2's jobs and
+/// polls join_latch(), a JoinLatch naming it, whose set() wakes it through S2 if it sleeps.
+///
+/// What this type adds is a lifetime handshake. JoinLatch::set() still touches the waiter's
+/// worker (its sleep word) after the store that lets the waiter go. Within one scheduler that is
+/// safe: the setter is a worker of the same scheduler, which cannot be destroyed before the
+/// setter's thread is joined. Here the setter is a worker of S1: once the waiter has seen the
+/// latch, its job can finish and S2's owner can destroy S2 while the setter is still inside
+/// wake(). (Rayon's cross-registry latch keeps the registry alive with a reference count; we
+/// have no count to take.) So set() stores and wakes under a mutex that lives in the waiter's
+/// frame, and the waiter takes that mutex once after the latch is set, before it leaves: when
+/// it gets the lock, the setter has finished with S2 and with *this.
+class CrossLatch {
+ public:
+  explicit CrossLatch(WorkerContext& waiter) noexcept : latch_(waiter) {}
+  /// What the waiter's work_until polls.
+  [[nodiscard]] const JoinLatch& join_latch() const noexcept { return latch_; }
+  /// Marks the job done and wakes the waiter. Everything the job did before is visible to a
+  /// waiter whose probe sees the latch set (JoinLatch's contract).
+  void set() noexcept {
+    const std::scoped_lock lock(mutex_);
+    latch_.set();
+  }
+  /// Call once join_latch() is set: returns when set() has finished with the waiter's scheduler
+  /// and with *this. Blocks at most for the rest of one wake-up (a store and maybe a notify).
+  void wait_until_setter_left() noexcept { const std::scoped_lock lock(mutex_); }
+
+ private:
+  JoinLatch latch_;
+  std::mutex mutex_;
+};
+
 /// A job that calls `F&` (which lives in the waiting frame) and records its Outcome<R>.
 template <class F, class R, class Latch>
 class StackJob : public Job {
@@ -198,10 +231,30 @@ class StackJob : public Job {
 /// Each worker owns a ChaseLevDeque of jobs. join(a, b) pushes `b` on the calling worker's deque
 /// and runs `a`; an idle worker steals the oldest job of a randomly chosen victim. When the
 /// caller finishes `a` it pops `b` back (the common case, no other thread involved) or, if `b`
-/// was stolen, runs other jobs until the thief is done: a worker never blocks while work exists,
-/// so joins nest to any depth without deadlock. Work submitted from outside the pool goes through
-/// a shared injector queue. Idle workers spin for a few tens of microseconds, then sleep; an
-/// idle scheduler uses no CPU.
+/// was stolen, runs other jobs until the thief is done. Work submitted from outside the pool
+/// goes through a shared injector queue. A worker of *another* scheduler that calls run() or
+/// join() here is a caller from outside this pool but not an idle thread: its job goes to the
+/// injector and, until the job is done, it keeps running its own scheduler's jobs, exactly as if
+/// it were waiting in a join (Rayon's cross-registry wait). So a worker never blocks while work
+/// exists, and joins nest to any depth, across schedulers too (s2 -> s1 -> s2 ...), without
+/// deadlock. (One bounded exception: after a cross-scheduler job is done, its waiter may wait
+/// for the finishing thread to leave the latch, the length of one wake-up; see CrossLatch.)
+/// Idle workers spin for a few tens of microseconds, then sleep; an idle scheduler uses no CPU.
+///
+/// What a waiting worker runs (no task isolation): any job of its own scheduler it can find,
+/// not only the pieces of the join it waits in. While `b` is stolen, the worker may pick up an
+/// older job of its own deque, a job stolen from anyone, or an unrelated job injected by another
+/// thread's run(), and run it on its own stack, nested under the waiting join; the join returns
+/// only after that job has finished. Usually this is what keeps every worker busy. It matters
+/// when the waiting code holds something across the join: a mutex locked around a join can be
+/// wanted again by the nested job (a self-deadlock on a plain mutex), thread_local state set
+/// before the join can be changed by it, and a join's latency grows by a whole unrelated job.
+/// So do not hold a lock across join() or run() on a scheduler whose jobs take that lock.
+/// Rayon and oneTBB behave the same way: oneTBB offers this_task_arena::isolate() to restrict a
+/// waiting thread to the work spawned inside it; Rayon offers no such restriction (its open
+/// issue #592, "Using rayon under a Mutex can lead to deadlocks"); this scheduler has none.
+/// Cross-scheduler waits are isolated between schedulers only: the waiter runs its own
+/// scheduler's jobs, never the other one's.
 ///
 /// Thread safety: every member function may be called from any thread, except that the
 /// destructor must not run while a run() or join() on this scheduler is in progress.
@@ -237,7 +290,8 @@ class Scheduler {
   /// On a worker of this scheduler: `b` is offered to thieves while the calling worker runs `a`;
   /// afterwards the worker runs `b` itself if nobody stole it, or runs other jobs until the thief
   /// has finished it. No heap allocation. From any other thread: behaves as run([&] { return
-  /// join(a, b); }), the calling thread blocks until both are done.
+  /// join(a, b); }): a worker of another scheduler keeps running its own scheduler's jobs until
+  /// both are done, any other thread blocks.
   ///
   /// @pre a and b stay valid until join returns (they are referenced, not copied).
   /// @throws whatever a or b throws: join always lets both sides finish, then rethrows a's
@@ -246,8 +300,11 @@ class Scheduler {
   auto join(A&& a, B&& b);
 
   /// Runs f() on a worker of this scheduler and returns its result (or rethrows its exception).
-  /// Called on one of this scheduler's workers, it simply calls f(); from any other thread it
-  /// injects f, wakes a worker and blocks until f has finished.
+  /// Called on one of this scheduler's workers, it simply calls f(). Called on a worker of
+  /// another scheduler, it injects f and, until f has finished, that worker keeps running its
+  /// own scheduler's jobs (so f may call back into the caller's scheduler). From any other
+  /// thread it injects f, wakes a worker and blocks until f has finished. No heap allocation
+  /// beyond the injector queue's own storage.
   template <class F>
   decltype(auto) run(F&& f);
 
@@ -275,6 +332,8 @@ class Scheduler {
   auto join_on_worker(detail::WorkerContext& self, A& a, B& b);
   template <class R, class F>
   R run_outside(F& f);
+  template <class R, class F>
+  R run_cross(detail::WorkerContext& waiter, F& f);
 
   /// The calling worker's context if it belongs to this scheduler.
   detail::WorkerContext* own_context() const noexcept {
@@ -381,10 +440,13 @@ auto Scheduler::join_on_worker(detail::WorkerContext& self, A& a, B& b) {
 template <class F>
 decltype(auto) Scheduler::run(F&& f) {
   using R = std::invoke_result_t<F&>;
-  if (own_context() != nullptr) {
+  detail::WorkerContext* const context = detail::current_context;
+  if (context == nullptr) {
+    return run_outside<R>(f);
+  } else if (context->scheduler == this) {
     return static_cast<R>(std::invoke(f));
   } else {
-    return run_outside<R>(f);
+    return run_cross<R>(*context, f);
   }
 }
 
@@ -393,6 +455,17 @@ R Scheduler::run_outside(F& f) {
   detail::StackJob<F, R, detail::BlockingLatch> job(f);
   inject(job);
   job.latch().wait();
+  return job.outcome().take();
+}
+
+template <class R, class F>
+R Scheduler::run_cross(detail::WorkerContext& waiter, F& f) {
+  // The job is injected here; the waiter keeps serving its own scheduler (a private member of
+  // the same class, so callable on the other instance) until the latch is set.
+  detail::StackJob<F, R, detail::CrossLatch> job(f, waiter);
+  inject(job);  // may throw std::bad_alloc, before anything has run
+  waiter.scheduler->work_until(waiter, &job.latch().join_latch());
+  job.latch().wait_until_setter_left();
   return job.outcome().take();
 }
 
