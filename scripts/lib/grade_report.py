@@ -26,7 +26,7 @@ def lab_summary(lab_report: LabReport) -> list[str]:
     number = int(lab_report.manifest.number)
     for part in lab_report.manifest.parts:
         lost = [o for o in lab_report.outcomes if o.part == part.id
-                and o.status not in ("passed", "not-compiled", "untrusted")]
+                and o.status not in ("passed", "not-compiled", "untrusted", "policy")]
         if not lost:
             continue
         reasons = {o.words for o in lost}
