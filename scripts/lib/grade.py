@@ -29,6 +29,7 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import ctest_results  # noqa: E402
 import grade_intake as intake  # noqa: E402
+from grade_intake import global_protected, protected_paths  # noqa: E402,F401 - scripts/release-student
 import grade_policy  # noqa: E402
 import grade_sandbox  # noqa: E402
 import grade_verdicts as verdicts  # noqa: E402
@@ -300,6 +301,7 @@ def launcher_config(setup: Setup, tree: pathlib.Path, build: pathlib.Path, repor
     """Writes the launcher's configuration; returns PARLAB_TEST_LAUNCHER's value."""
     limits = grade_sandbox.test_limits(timeout, sanitized)
     config = {"kind": setup.box.kind, "uid": setup.box.uid, "reports": str(reports),
+              "extra_processes": setup.box.extra_processes,
               "readable": [str(tree), str(build)], "timeout": timeout, "env": env,
               "limits": dataclasses.asdict(limits)}
     path = setup.work / "launch" / f"{build.name}.json"
@@ -738,6 +740,7 @@ def grade(args: argparse.Namespace, report: Report) -> None:
     report.labs = [LabReport(manifest=m) for m in manifests.values()]
     if not manifests:
         return
+    grade_sandbox.become_subreaper()
     box = grade_sandbox.choose(args.sandbox)
     report.header.append(f"sandbox: {box.kind} ({box.why})")
     policy = grade_policy.load()

@@ -43,7 +43,7 @@ def main(argv: list[str]) -> int:
     status_file = root / (safe_folder_name(test) + ".status.json")
     shutil.rmtree(folder, ignore_errors=True)
     status_file.unlink(missing_ok=True)
-    box = grade_sandbox.Sandbox(config["kind"], config["uid"])
+    box = grade_sandbox.Sandbox(config["kind"], config["uid"], extra_processes=config.get("extra_processes", 0))
     box.give(folder)
     if box.kind == "bwrap":
         xml, binds = "/gtest-report/report.xml", {"/gtest-report": folder}
@@ -54,6 +54,7 @@ def main(argv: list[str]) -> int:
                        readable=[pathlib.Path(p) for p in config["readable"]], writable=[],
                        env=grade_sandbox.clean_env(config.get("env")), binds=binds,
                        cwd=pathlib.Path.cwd())
+    grade_sandbox.become_subreaper()
     timeout = float(config["timeout"])
     started = time.monotonic()
     record = {"test": test, "exit": None, "signal": None, "timed_out": False}
@@ -74,6 +75,8 @@ def main(argv: list[str]) -> int:
         record["timed_out"] = True
         status = process.returncode
     record["seconds"] = round(time.monotonic() - started, 3)
+    with_group_killed(process.pid)
+    record["left_behind"] = grade_sandbox.kill_children()  # detached processes of the test
     if status < 0:
         record["signal"] = -status
     elif grade_sandbox.raise_signal_of(status):

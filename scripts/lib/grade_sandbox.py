@@ -16,6 +16,7 @@ submission's processes and no file of the grader is writable to them."""
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import os
 import pathlib
@@ -36,9 +37,9 @@ class Limits:
     file_bytes: int = 64 << 20  # RLIMIT_FSIZE: the largest file one process may write
     cpu_seconds: int = 600  # RLIMIT_CPU per process
 
-    def prlimit(self) -> list[str]:
+    def prlimit(self, extra_processes: int = 0) -> list[str]:
         memory = self.memory_bytes if self.memory_bytes is not None else "unlimited"
-        return ["prlimit", f"--nproc={self.processes}", f"--as={memory}",
+        return ["prlimit", f"--nproc={self.processes + extra_processes}", f"--as={memory}",
                 f"--fsize={self.file_bytes}", f"--cpu={self.cpu_seconds}", "--core=0"]
 
 
@@ -69,6 +70,9 @@ class Sandbox:
     kind: str  # bwrap | user | none
     uid: int | None  # the uid commands run as; None: the grader's own
     why: str = ""  # how it was chosen (said in the report)
+    # RLIMIT_NPROC counts every process of a uid: running as the grader's own uid (not root), the
+    # processes it already has are added so that the limit bounds only the submission's.
+    extra_processes: int = 0
 
     # ---- wrapping a command ------------------------------------------------------------------
 
@@ -79,7 +83,7 @@ class Sandbox:
         grader folders it sees (bwrap) or may write (user: by ownership, set up by the caller);
         `binds` maps a path inside the sandbox to a writable folder outside (bwrap only)."""
         prefix = self._drop()
-        command = prefix + limits.prlimit()
+        command = prefix + limits.prlimit(self.extra_processes)
         if self.kind == "bwrap":
             command += bwrap_args(readable, writable, env, cwd, binds or {})
         else:
@@ -124,7 +128,63 @@ class Sandbox:
             subprocess.run(self._drop() + ["kill", "-KILL", "-1"], check=False,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(0.05)
+            reap_zombies()
         return alive
+
+
+def become_subreaper() -> None:
+    """Orphans of the commands this process starts become its children instead of PID 1's, which
+    in a container may never reap them: a zombie still counts against the sandbox's process limit.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def reap_zombies() -> None:
+    """Collects the exit status of every child that has ended (never blocks)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in pathlib.Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if len(fields) > 1 and fields[1] == str(pid) and fields[0] not in ("Z", "X"):
+                found.append(int(entry.name))
+    return found
+
+
+def kill_children() -> int:
+    """Kills and reaps every living child of this process (a subreaper: the orphans a test left
+    are its children now) until none is left; returns how many there were."""
+    killed = 0
+    for _ in range(50):
+        reap_zombies()
+        pids = children_of(os.getpid())
+        if not pids:
+            break
+        killed += len(pids)
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.02)
+    reap_zombies()
+    return killed
 
 
 def processes_of(uid: int) -> list[int]:
@@ -188,6 +248,7 @@ def choose(kind: str) -> Sandbox:
     root), else none. Raises RuntimeError when the kind asked for cannot work."""
     root = os.geteuid() == 0
     uid = sandbox_uid() if root else None
+    own = 0 if root else len(processes_of(os.getuid())) + 64
     if uid is not None:
         with_name = None
         try:
@@ -198,7 +259,7 @@ def choose(kind: str) -> Sandbox:
             raise RuntimeError(f"the sandbox uid {uid} belongs to the account {with_name!r}; set "
                                f"PARLAB_SANDBOX_UID to an unused uid")
     if kind in ("auto", "bwrap") and shutil.which("bwrap"):
-        box = Sandbox("bwrap", uid)
+        box = Sandbox("bwrap", uid, extra_processes=own)
         ok, why = _works(box)
         if ok:
             box.why = "bubblewrap namespaces" + (f", uid {uid}" if uid else ", the grader's uid")
@@ -220,7 +281,7 @@ def choose(kind: str) -> Sandbox:
             raise RuntimeError(f"the user sandbox cannot run here: {why}")
         if kind == "user":
             raise RuntimeError("--sandbox user needs the grader to run as root (to drop to another uid)")
-    return Sandbox("none", None, why="NO SANDBOX: the submission ran as the grader"
+    return Sandbox("none", None, extra_processes=own, why="NO SANDBOX: the submission ran as the grader"
                    + (f" ({failed}; not root, so no unprivileged uid either)" if failed else ""))
 
 

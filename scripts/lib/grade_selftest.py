@@ -1,7 +1,9 @@
 """The grader's own tests: grades the fixture submissions of scripts/grade_fixtures/labNN/cases.json
 and checks each report (score, per-test status, plain-words phrases, valid results.json, JUnit
-and Classroom files); then checks that a manifest missing a test is reported, and that a [[rule]]
-gate zeroes its parts. Run by scripts/lib/grade_selftest.sh."""
+and Classroom files, no process of the submission left alive); grades the reference and one
+attack in the other modes (Classroom in place, Gradescope's run_autograder, the user sandbox);
+then checks that a manifest missing a test is reported, and that a [[rule]] gate zeroes its
+parts. Run by scripts/lib/grade_selftest.sh."""
 
 from __future__ import annotations
 

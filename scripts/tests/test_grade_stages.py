@@ -1,5 +1,6 @@
 """grade.py's pure parts: rule gates (a starter's "not implemented yet" is no broken rule), the
-verdict of one test from the launcher's files, and the objects the policy reads."""
+verdict of one test from the launcher's files, the objects the policy reads, and where --perf
+finds the reference."""
 
 from __future__ import annotations
 
@@ -65,3 +66,23 @@ class ObjectsTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ReferenceBenchTest(unittest.TestCase):
+    """--perf in a student release: the prebuilt reference binary, or a plain reason."""
+
+    def setup_for(self, checkout):
+        return types.SimpleNamespace(have_solutions=False, checkout=checkout)
+
+    def test_shipped_binary_or_a_plain_reason(self):
+        with tempfile.TemporaryDirectory() as folder:
+            checkout = pathlib.Path(folder)
+            command, why = grade.reference_bench(self.setup_for(checkout), ["01"])
+            self.assertIsNone(command)
+            self.assertIn("neither solutions/ nor the prebuilt reference/parlab_bench_reference", why)
+            binary = checkout / grade.REFERENCE_BENCH
+            binary.parent.mkdir()
+            binary.write_text("#!/bin/sh\n")
+            binary.chmod(0o755)
+            command, why = grade.reference_bench(self.setup_for(checkout), ["01"])
+            self.assertEqual(command, [str(binary)])
