@@ -98,7 +98,7 @@ class Setup:
     manifests: dict[str, grading_manifest.Manifest]
     # lab -> student file -> the submission's copy (None: the checkout's own, in place or starter)
     files: dict[str, dict[str, pathlib.Path | None]] = dataclasses.field(default_factory=dict)
-    trees: dict[str, pathlib.Path] = dataclasses.field(default_factory=dict)
+    configured: dict[str, tuple[bool, str]] = dataclasses.field(default_factory=dict)
     report: Report = dataclasses.field(default_factory=Report)
 
 
@@ -201,15 +201,13 @@ def depends(setup: Setup, lab: str) -> list[str]:
     return [d for d in with_dependencies([lab], setup.folders) if d != lab]
 
 
-def tree_for(setup: Setup, lab: str) -> pathlib.Path:
-    """Lab `lab`'s sealed source tree: the checkout without the solutions of this lab or later
-    ones, the submission's student files laid over it. Made once; closed to the sandbox while
-    another lab is graded (see open_tree)."""
-    if lab in setup.trees:
-        return setup.trees[lab]
-    tree = setup.work / "trees" / f"lab{lab}"
-    tree.parent.mkdir(parents=True, exist_ok=True)
-    intake.make_tree(setup.checkout, tree, lab, depends(setup, lab))
+def the_tree(setup: Setup) -> pathlib.Path:
+    """The source tree every lab is built from: a copy of the checkout (no version control, builds,
+    fixtures or links), the submission's student files laid over it. Made once."""
+    tree = setup.work / "tree"
+    if tree.is_dir():
+        return tree
+    intake.make_tree(setup.checkout, tree, "99", sorted(setup.folders))
     for other, files in setup.files.items():
         folder = setup.folders[other]
         for file, found in files.items():
@@ -218,23 +216,45 @@ def tree_for(setup: Setup, lab: str) -> pathlib.Path:
                 shutil.copyfile(found, target)
                 target.chmod(0o644)
     tree.chmod(0o700)
-    setup.trees[lab] = tree
     return tree
+
+
+def sealed_for(setup: Setup, tree: pathlib.Path, lab: str) -> list[pathlib.Path]:
+    """The solutions folders lab `lab` must not see: its own and every one it does not build on."""
+    solutions = tree / "solutions"
+    names = sorted(p.name for p in solutions.iterdir()) if solutions.is_dir() else []
+    return [solutions / name for name in sorted(intake.sealed_solutions(names, lab, depends(setup, lab)))]
+
+
+@dataclasses.dataclass
+class Sealed:
+    """What the sandbox sees while lab `lab` is graded: the tree, minus `masks`."""
+    tree: pathlib.Path
+    masks: list[pathlib.Path]
 
 
 @contextlib.contextmanager
 def open_tree(setup: Setup, lab: str):
-    """Lab `lab`'s tree, readable by the sandbox for the duration; every process the sandbox left
-    is killed afterwards."""
-    tree = tree_for(setup, lab)
+    """The tree, sealed for lab `lab`: the solutions it must not see are covered by an empty
+    folder (bwrap) and unreadable (mode 000, owned by the grader) for the user sandbox. Only the
+    stage's build folder being used is the sandbox's; the others are closed. Every process the
+    sandbox left is killed afterwards."""
+    tree = the_tree(setup)
+    masks = sealed_for(setup, tree, lab)
+    for folder in masks:
+        folder.chmod(0o000)
     tree.chmod(0o755)
     try:
-        yield tree
+        yield Sealed(tree, masks)
     finally:
         tree.chmod(0o700)
+        for folder in masks:
+            folder.chmod(0o755)
         left = setup.box.kill_all()
         if left:
             log(f"lab {lab}: killed {left} process(es) the submission left behind")
+        for build in (setup.work / "build").glob("*"):
+            setup.box.take_back(build)
 
 
 def deps_options(setup: Setup) -> dict[str, str]:
@@ -284,30 +304,38 @@ def chown_tree(path: pathlib.Path, uid: int) -> None:
                 os.lchown(os.path.join(folder, name), uid, uid)
 
 
-def sandboxed_build(setup: Setup, tree: pathlib.Path, build: pathlib.Path, targets: list[str],
+def sandboxed_build(setup: Setup, sealed: Sealed, build: pathlib.Path, targets: list[str],
                     log_name: str) -> tuple[int, str]:
-    """Builds targets in the sandbox: the tree read-only, the build folder writable."""
+    """Builds targets in the sandbox: the sealed tree read-only, the build folder writable."""
     box = setup.box
     if box.uid is not None and box.kind != "none":
         chown_tree(build, box.uid)
     command = box.wrap(["cmake", "--build", str(build), "--target", *targets, "-j", str(setup.jobs)],
-                       limits=grade_sandbox.BUILD_LIMITS, readable=[tree], writable=[build],
-                       env=grade_sandbox.clean_env(), cwd=build)
+                       limits=grade_sandbox.BUILD_LIMITS, readable=[sealed.tree], writable=[build],
+                       env=grade_sandbox.clean_env(), cwd=build, masks=sealed.masks)
     return run(command, setup.logs / log_name, timeout=BUILD_LIMIT, cwd=build)
 
 
-def launcher_config(setup: Setup, tree: pathlib.Path, build: pathlib.Path, reports: pathlib.Path,
-                    timeout: float, sanitized: bool, env: dict[str, str]) -> list[str]:
-    """Writes the launcher's configuration; returns PARLAB_TEST_LAUNCHER's value."""
+def launcher_path(setup: Setup, build: pathlib.Path) -> pathlib.Path:
+    return setup.work / "launch" / f"{build.name}.json"
+
+
+def launcher_command(setup: Setup, build: pathlib.Path) -> str:
+    """PARLAB_TEST_LAUNCHER's value for a stage's build (its configuration is written per lab)."""
+    return ";".join([PYTHON, str(LAUNCHER), str(launcher_path(setup, build))])
+
+
+def launcher_config(setup: Setup, sealed: Sealed, build: pathlib.Path, reports: pathlib.Path,
+                    timeout: float, sanitized: bool, env: dict[str, str]) -> None:
+    """Writes the launcher's configuration for the lab about to be tested."""
     limits = grade_sandbox.test_limits(timeout, sanitized)
     config = {"kind": setup.box.kind, "uid": setup.box.uid, "reports": str(reports),
-              "extra_processes": setup.box.extra_processes,
-              "readable": [str(tree), str(build)], "timeout": timeout, "env": env,
+              "extra_processes": setup.box.extra_processes, "masks": [str(m) for m in sealed.masks],
+              "readable": [str(sealed.tree), str(build)], "timeout": timeout, "env": env,
               "limits": dataclasses.asdict(limits)}
-    path = setup.work / "launch" / f"{build.name}.json"
+    path = launcher_path(setup, build)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(config))
-    return [PYTHON, str(LAUNCHER), str(path)]
 
 
 def run_ctest(setup: Setup, build: pathlib.Path, lab: str,
@@ -350,9 +378,10 @@ def lab_objects(build: pathlib.Path, manifest: grading_manifest.Manifest) -> lis
                   if p.relative_to(folder).parts[0].startswith((f"parlab_{lab}_lab.", f"{lab}_lab_")))
 
 
-def policy_after_build(setup: Setup, manifest: grading_manifest.Manifest, tree: pathlib.Path,
+def policy_after_build(setup: Setup, manifest: grading_manifest.Manifest, sealed: Sealed,
                        build: pathlib.Path) -> list[grade_policy.Violation]:
     """The compiled objects' undefined symbols and included headers against the policy."""
+    tree = sealed.tree
     objects = lab_objects(build, manifest)
     if not objects:
         return []
@@ -360,7 +389,7 @@ def policy_after_build(setup: Setup, manifest: grading_manifest.Manifest, tree: 
     box = setup.box
     deps = box.wrap(["ninja", "-C", str(build), "-t", "deps", *[str(o.relative_to(build)) for o in objects]],
                     limits=grade_sandbox.BUILD_LIMITS, readable=[tree, build], writable=[],
-                    env=grade_sandbox.clean_env(), cwd=build)
+                    env=grade_sandbox.clean_env(), cwd=build, masks=sealed.masks)
     status, output = run(deps, timeout=120)
     headers_of = {}
     for obj, headers in grade_policy.parse_ninja_deps(output).items():
@@ -387,9 +416,17 @@ def policy_after_build(setup: Setup, manifest: grading_manifest.Manifest, tree: 
                 names |= names_cache[header]
         return frozenset(names)
 
+    objdump = box.wrap(["objdump", "-d", "--no-show-raw-insn", *map(str, objects)],
+                       limits=grade_sandbox.BUILD_LIMITS, readable=[tree, build], writable=[],
+                       env=grade_sandbox.clean_env(), cwd=build, masks=sealed.masks)
+    status, output = run(objdump, timeout=300)
+    for problem in grade_policy.check_instructions(setup.policy, output):
+        problem.where = os.path.relpath(problem.where.split(" in ")[0], build) + " in " + \
+            problem.where.partition(" in ")[2]
+        problems.append(problem)
     nm = box.wrap(["nm", "-u", "--format=posix", "-A", *map(str, objects)],
                   limits=grade_sandbox.BUILD_LIMITS, readable=[tree, build], writable=[],
-                  env=grade_sandbox.clean_env(), cwd=build)
+                  env=grade_sandbox.clean_env(), cwd=build, masks=sealed.masks)
     status, output = run(nm, timeout=120)
     by_object: dict[str, list[str]] = {}
     for line in output.splitlines():
@@ -451,27 +488,41 @@ def policy_broken(lab_report: LabReport, problems: list[grade_policy.Violation])
                  "file and the line are in the lab's notes)", "\n".join(lines) + more)
 
 
+def stage_build(setup: Setup, stage: str, options: dict[str, str]) -> tuple[pathlib.Path, bool, str]:
+    """A stage's build folder (plain, thread, address), configured once for every graded lab and
+    the labs they build on. Configuring runs no student code; building and testing do, lab by lab,
+    each in the sandbox with what that lab may not see masked."""
+    build = setup.work / "build" / stage
+    if stage not in setup.configured:
+        all_labs = with_dependencies(list(setup.manifests), setup.folders)
+        options = dict(options, PARLAB_TEST_LAUNCHER=launcher_command(setup, build))
+        log(f"configuring the {stage} build")
+        setup.configured[stage] = configure(the_tree(setup), build, all_labs, options, setup.logs, stage)
+    ok, output = setup.configured[stage]
+    return build, ok, output
+
+
+def backstop_timeout(setup: Setup, sanitized: bool) -> int:
+    """CTest's own timeout, above every launcher's (which stops each test at its manifest's)."""
+    longest = max((m.sanitize_timeout if sanitized else m.timeout) for m in setup.manifests.values())
+    return int(setup.args.timeout or longest) + 60
+
+
 def grade_lab_plain(setup: Setup, lab_report: LabReport) -> None:
     manifest = lab_report.manifest
     lab = manifest.number
     untrusted = any(note.startswith("integrity:") and "not trusted" in note for note in lab_report.notes)
-    with open_tree(setup, lab) as tree:
+    with open_tree(setup, lab) as sealed:
+        tree = sealed.tree
         problems = [] if setup.args.no_policy else policy_before_build(setup, manifest, tree)
         if problems:
             log(f"lab {lab}: the submission breaks the policy; not built")
             policy_broken(lab_report, problems)
             return
-        build = setup.work / "build" / f"lab{lab}-plain"
         timeout = setup.args.timeout or manifest.timeout
-        reports = setup.work / "reports" / build.name
-        reports.mkdir(parents=True, exist_ok=True)
-        launcher = launcher_config(setup, tree, build, reports, timeout, False, {})
-        options = dict(CMAKE_BUILD_TYPE="Release", PARLAB_BENCHMARKS="OFF",
-                       PARLAB_TEST_TIMEOUT=str(timeout + 60), PARLAB_TEST_LAUNCHER=";".join(launcher),
-                       **deps_options(setup))
-        log(f"lab {lab}: configuring its sealed tree")
-        ok, output = configure(tree, build, with_dependencies([lab], setup.folders), options,
-                               setup.logs, build.name)
+        build, ok, output = stage_build(setup, "plain", dict(
+            CMAKE_BUILD_TYPE="Release", PARLAB_BENCHMARKS="OFF",
+            PARLAB_TEST_TIMEOUT=str(backstop_timeout(setup, False)), **deps_options(setup)))
         if not ok:
             lab_report.notes.append("CMake could not configure the lab (an error in the course files, "
                                     "not in the submission):\n" + "\n".join(output.splitlines()[-20:]))
@@ -481,7 +532,7 @@ def grade_lab_plain(setup: Setup, lab_report: LabReport) -> None:
         for error in grading_manifest.check_against(manifest, list(registered)):
             lab_report.notes.append(f"manifest error: {error}")
         log(f"lab {lab}: building the student flavour ({setup.box.kind} sandbox)")
-        status, output = sandboxed_build(setup, tree, build, [f"lab{lab}_lab"], f"build-lab{lab}.log")
+        status, output = sandboxed_build(setup, sealed, build, [f"lab{lab}_lab"], f"build-lab{lab}.log")
         if status != 0:
             errors = verdicts.compiler_errors(output, tree)
             lab_report.notes.append("does not compile; the compiler said:\n" + errors)
@@ -489,7 +540,7 @@ def grade_lab_plain(setup: Setup, lab_report: LabReport) -> None:
                          "compiler errors in the lab's report)", errors)
             return
         lab_report.compiled = True
-        problems = [] if setup.args.no_policy else policy_after_build(setup, manifest, tree, build)
+        problems = [] if setup.args.no_policy else policy_after_build(setup, manifest, sealed, build)
         if problems:
             log(f"lab {lab}: the compiled submission breaks the policy; tests not run")
             policy_broken(lab_report, problems)
@@ -498,6 +549,9 @@ def grade_lab_plain(setup: Setup, lab_report: LabReport) -> None:
             outcomes_all(lab_report, "untrusted", "not graded: a protected file of the lab was edited")
             return
         log(f"lab {lab}: running its tests")
+        reports = setup.work / "reports" / f"plain-lab{lab}"
+        reports.mkdir(parents=True, exist_ok=True)
+        launcher_config(setup, sealed, build, reports, timeout, False, {})
         backstop = sum(registered.values()) + 300  # each test has its own limit; this is a backstop
         results = run_ctest(setup, build, lab, wall_limit=backstop)
     for part in manifest.parts:
@@ -553,28 +607,25 @@ def sanitize_lab(setup: Setup, lab_report: LabReport, kind: str, env: dict[str, 
     manifest = lab_report.manifest
     lab = manifest.number
     timeout = setup.args.timeout or manifest.sanitize_timeout
-    with open_tree(setup, lab) as tree:
-        build = setup.work / "build" / f"lab{lab}-{kind}"
-        reports = setup.work / "reports" / build.name
-        reports.mkdir(parents=True, exist_ok=True)
-        launcher = launcher_config(setup, tree, build, reports, timeout, True, env)
-        options = dict(SANITIZER_OPTIONS[kind], CMAKE_BUILD_TYPE="RelWithDebInfo",
-                       CMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g", PARLAB_BENCHMARKS="OFF",
-                       PARLAB_TEST_TIMEOUT=str(timeout + 60), PARLAB_TEST_LAUNCHER=";".join(launcher),
-                       **deps_options(setup))
-        log(f"lab {lab}: configuring under {SANITIZER_NAMES[kind]}")
-        ok, output = configure(tree, build, with_dependencies([lab], setup.folders), options,
-                               setup.logs, build.name)
+    with open_tree(setup, lab) as sealed:
+        tree = sealed.tree
+        build, ok, output = stage_build(setup, kind, dict(
+            SANITIZER_OPTIONS[kind], CMAKE_BUILD_TYPE="RelWithDebInfo",
+            CMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g", PARLAB_BENCHMARKS="OFF",
+            PARLAB_TEST_TIMEOUT=str(backstop_timeout(setup, True)), **deps_options(setup)))
         if not ok:
             lab_report.notes.append(f"the {SANITIZER_NAMES[kind]} build could not be configured:\n"
                                     + "\n".join(output.splitlines()[-15:]))
             return
         log(f"lab {lab}: building and running under {SANITIZER_NAMES[kind]}")
-        status, output = sandboxed_build(setup, tree, build, [f"lab{lab}_lab"], f"build-lab{lab}-{kind}.log")
+        status, output = sandboxed_build(setup, sealed, build, [f"lab{lab}_lab"], f"build-lab{lab}-{kind}.log")
         if status != 0:
             lab_report.notes.append(f"the {SANITIZER_NAMES[kind]} build failed (not counted):\n"
                                     + verdicts.compiler_errors(output, tree))
             return
+        reports = setup.work / "reports" / f"{kind}-lab{lab}"
+        reports.mkdir(parents=True, exist_ok=True)
+        launcher_config(setup, sealed, build, reports, timeout, True, env)
         results = run_ctest(setup, build, lab)
     best: tuple[int, str, str] | None = None
     for outcome in lab_report.outcomes:
@@ -678,7 +729,8 @@ def perf_stage(setup: Setup, report: Report, all_labs: list[str]) -> None:
     log("perf stage: building the student's benchmarks")
     try:
         ok, output = configure(tree, build, all_labs, options, setup.logs, "perf-student")
-        status, output = (sandboxed_build(setup, tree, build, ["parlab_bench_lab"], "build-perf-student.log")
+        status, output = (sandboxed_build(setup, Sealed(tree, []), build, ["parlab_bench_lab"],
+                                          "build-perf-student.log")
                           if ok else (1, output))
         if status != 0:
             report.errors.append("perf: the student's benchmarks do not build:\n"

@@ -53,6 +53,7 @@ def main(argv: list[str]) -> int:
     command = box.wrap([program, *args, f"--gtest_output=xml:{xml}"], limits=limits,
                        readable=[pathlib.Path(p) for p in config["readable"]], writable=[],
                        env=grade_sandbox.clean_env(config.get("env")), binds=binds,
+                       masks=[pathlib.Path(m) for m in config.get("masks", [])],
                        cwd=pathlib.Path.cwd())
     grade_sandbox.become_subreaper()
     timeout = float(config["timeout"])

@@ -22,6 +22,11 @@ class Rule:
     says: str
     tokens: frozenset[str]
     symbols: list[re.Pattern]
+    token_prefixes: tuple[str, ...] = ()
+    instructions: tuple[re.Pattern, ...] = ()
+
+    def bans_token(self, text: str) -> bool:
+        return text in self.tokens or text.startswith(self.token_prefixes)
 
 
 @dataclasses.dataclass
@@ -48,7 +53,10 @@ def load(path: pathlib.Path = POLICY_FILE) -> Policy:
     data = tomllib.loads(path.read_text())
     includes = data.get("includes", {})
     rules = [Rule(name=r["name"], says=r["says"], tokens=frozenset(r.get("tokens", [])),
-                  symbols=[re.compile(s) for s in r.get("symbols", [])]) for r in data.get("rule", [])]
+                  symbols=[re.compile(s) for s in r.get("symbols", [])],
+                  token_prefixes=tuple(r.get("token_prefixes", [])),
+                  instructions=tuple(re.compile(s) for s in r.get("instructions", [])))
+             for r in data.get("rule", [])]
     return Policy(rules=rules, quoted_prefixes=list(includes.get("quoted_prefixes", ["common/"])),
                   angle_denied=frozenset(includes.get("angle_denied", [])),
                   angle_allowed=frozenset(includes.get("angle_allowed", [])),
@@ -143,7 +151,7 @@ def check_source(policy: Policy, shown: str, tokens: list[Token], lab_files: set
         if token.kind != "raw_identifier" or token.line in include_lines:
             continue
         for rule in policy.rules:
-            if token.text in rule.tokens:
+            if rule.bans_token(token.text):
                 problems.append(Violation(rule.name, rule.says, f"{shown}:{token.line}", token.text))
     return problems
 
@@ -174,6 +182,23 @@ def check_symbols(policy: Policy, shown: str, symbols: list[str],
                 if not any(name in symbol for name in rule.tokens & release_names):
                     problems.append(Violation(rule.name, rule.says, shown, f"calls {symbol}"))
                 break
+    return problems
+
+
+def check_instructions(policy: Policy, disassembly: str) -> list[Violation]:
+    """Banned instructions in `objdump -d` output; names the object and the function."""
+    problems = []
+    where, function = "", ""
+    for line in disassembly.splitlines():
+        if line.endswith(":     file format elf64-x86-64") or ": file format" in line:
+            where = line.split(":")[0]
+        elif line.endswith(">:"):
+            function = line.split("<", 1)[-1].rstrip(">:")
+        elif "\t" in line:
+            for rule in policy.rules:
+                if any(p.search(line.split("\t")[-1]) for p in rule.instructions):
+                    problems.append(Violation(rule.name, rule.says, f"{where} in {function[:80]}",
+                                              line.split("\t")[-1].strip()))
     return problems
 
 

@@ -78,14 +78,17 @@ class Sandbox:
 
     def wrap(self, argv: list[str], *, limits: Limits, readable: list[pathlib.Path],
              writable: list[pathlib.Path], env: dict[str, str], cwd: pathlib.Path | None = None,
-             binds: dict[str, pathlib.Path] | None = None) -> list[str]:
+             binds: dict[str, pathlib.Path] | None = None,
+             masks: list[pathlib.Path] | None = None) -> list[str]:
         """The command line that runs argv in this sandbox. `readable` and `writable` are the only
         grader folders it sees (bwrap) or may write (user: by ownership, set up by the caller);
-        `binds` maps a path inside the sandbox to a writable folder outside (bwrap only)."""
+        `binds` maps a path inside the sandbox to a writable folder outside (bwrap only); each of
+        `masks` (folders inside `readable`) is covered by an empty one (bwrap; the user sandbox
+        relies on their permissions, which the caller sets)."""
         prefix = self._drop()
         command = prefix + limits.prlimit(self.extra_processes)
         if self.kind == "bwrap":
-            command += bwrap_args(readable, writable, env, cwd, binds or {})
+            command += bwrap_args(readable, writable, env, cwd, binds or {}, masks or [])
         else:
             command += ["env", "-i"] + [f"{k}={v}" for k, v in sorted(env.items())]
         return command + ["--"] + argv if self.kind == "bwrap" else command + argv
@@ -203,7 +206,8 @@ def processes_of(uid: int) -> list[int]:
 
 
 def bwrap_args(readable: list[pathlib.Path], writable: list[pathlib.Path], env: dict[str, str],
-               cwd: pathlib.Path | None, binds: dict[str, pathlib.Path]) -> list[str]:
+               cwd: pathlib.Path | None, binds: dict[str, pathlib.Path],
+               masks: list[pathlib.Path] = ()) -> list[str]:
     args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
             "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin",
             "/sbin", "--symlink", "usr/lib", "/lib"]
@@ -217,6 +221,8 @@ def bwrap_args(readable: list[pathlib.Path], writable: list[pathlib.Path], env: 
         args += ["--ro-bind", str(path), str(path)]
     for path in writable:
         args += ["--bind", str(path), str(path)]
+    for path in masks:
+        args += ["--tmpfs", str(path), "--remount-ro", str(path)]
     for inside, outside in binds.items():
         args += ["--bind", str(outside), inside]
     for key, value in sorted(env.items()):

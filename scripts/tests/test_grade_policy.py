@@ -72,6 +72,20 @@ class ObjectsTest(unittest.TestCase):
         self.assertEqual(gp.check_symbols(POLICY, "t.o", ["_Exit"], frozenset({"std", "_Exit"})), [])
         self.assertEqual(len(gp.check_symbols(POLICY, "t.o", ["_Exit"], frozenset({"std"}))), 1)
 
+    def test_raw_system_calls_in_the_disassembly(self):
+        dump = ("/b/x.o:     file format elf64-x86-64\n\nDisassembly of section .text:\n\n"
+                "0000000000000000 <_Z5sneakv>:\n   0:\tmov    $0x3c,%eax\n   5:\tsyscall \n"
+                "0000000000000010 <_Z4finev>:\n  10:\tret    \n")
+        [problem] = gp.check_instructions(POLICY, dump)
+        self.assertEqual((problem.rule, problem.what), ("raw system calls", "syscall"))
+        self.assertIn("_Z5sneakv", problem.where)
+
+    def test_gtest_names_are_banned_by_prefix(self):
+        tokens = gp.parse_raw_tokens(dump(("raw_identifier", "GTEST_SKIP", 4, True),
+                                          ("raw_identifier", "testing", 5, True)))
+        self.assertEqual([p.rule for p in gp.check_source(POLICY, "a.hpp", tokens, set(), set())],
+                         ["test framework", "test framework"])
+
     def test_ninja_deps_outside_the_allowed_folders(self):
         deps = gp.parse_ninja_deps("a.o: #deps 3, deps mtime 1 (VALID)\n    /usr/include/c++/12/vector\n"
                                    "    /t/labs/01/a.hpp\n    /elsewhere/solutions/01/a.hpp\n\n")
