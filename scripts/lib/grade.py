@@ -1,6 +1,7 @@
 """scripts/grade's engine: the grading stages. For each lab: check the submission's files against
-the policy (grade_policy.py), build the lab's student flavour in a sealed copy of the checkout
-(grade_intake.py: no reference solution of that lab or a later one) inside the sandbox
+the policy (grade_policy.py), build the lab's student flavour in a copy of the checkout
+(grade_intake.py) where the reference solutions of that lab and later ones are masked, inside
+the sandbox
 (grade_sandbox.py), run its tests through CTest with each test program in the sandbox
 (grade_launch.py), decide each verdict from GoogleTest's own report (grade_verdicts.py), score
 it with the lab's grading.toml (grading_manifest.py), and hand the results (grade_results.py) to
