@@ -12,8 +12,11 @@ from grade_results import LabReport, Outcome, Report
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
+LAB = next(iter(sorted((ROOT / "labs").glob("[0-9][0-9]_*/grading.toml"))), None)
+
+
 def policy_report() -> Report:
-    manifest = grading_manifest.load(next((ROOT / "labs").glob("01_*")))
+    manifest = grading_manifest.load(LAB.parent)
     lab = LabReport(manifest=manifest)
     lab.notes.append("policy: the submission breaks the grading policy, so this lab scores 0:\n"
                      "labs/01/x.hpp:3: `_Exit` breaks the rule \"process control\"")
@@ -24,6 +27,7 @@ def policy_report() -> Report:
     return report
 
 
+@unittest.skipIf(LAB is None, "no lab with a grading.toml in this checkout")
 class PolicyReportTest(unittest.TestCase):
     def test_text_names_the_rule_once(self):
         text = grade_report.text_report(policy_report())
@@ -35,7 +39,7 @@ class PolicyReportTest(unittest.TestCase):
         report = policy_report()
         results = grade_report.gradescope_json(report, "text")
         self.assertEqual(results["score"], 0)
-        self.assertTrue(any(t["name"].startswith("Lab 1: policy") for t in results["tests"]))
+        self.assertTrue(any(": policy:" in t["name"] for t in results["tests"]))
         errors = [e.get("type") for e in grade_report.junit_xml(report).getroot().iter("error")]
         self.assertTrue(errors)
         self.assertEqual(set(errors), {"policy"})
