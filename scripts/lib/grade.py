@@ -1,6 +1,10 @@
-"""scripts/grade's engine: builds the student flavour of each lab in a scratch copy of the checkout
-(with a submission's student files laid over it), runs each lab's tests through CTest, scores them
-with the lab's grading.toml (grading_manifest.py), and hands the results (grade_results.py) to
+"""scripts/grade's engine: the grading stages. For each lab: check the submission's files against
+the policy (grade_policy.py), build the lab's student flavour in a copy of the checkout
+(grade_intake.py) where the reference solutions of that lab and later ones are masked, inside
+the sandbox
+(grade_sandbox.py), run its tests through CTest with each test program in the sandbox
+(grade_launch.py), decide each verdict from GoogleTest's own report (grade_verdicts.py), score
+it with the lab's grading.toml (grading_manifest.py), and hand the results (grade_results.py) to
 grade_report.py for the score table, Gradescope's results.json, JUnit XML and GitHub Classroom's
 result. Optional stages: --sanitize (tsan/asan re-runs) and --perf (student vs reference
 benchmarks). Whatever goes wrong, it still writes its files: see main()."""
@@ -10,7 +14,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import hashlib
 import json
 import os
 import pathlib
@@ -26,36 +29,24 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import ctest_results  # noqa: E402
+import grade_intake as intake  # noqa: E402
+from grade_intake import global_protected, protected_paths  # noqa: E402,F401 - scripts/release-student
+import grade_policy  # noqa: E402
+import grade_sandbox  # noqa: E402
+import grade_verdicts as verdicts  # noqa: E402
 import grading_manifest  # noqa: E402
 from grade_report import points, write_outputs  # noqa: E402
 from grade_results import LabReport, Outcome, Report, clip  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-CHECKSUMS = "labs/checksums.sha256"
-# Files every lab relies on besides its own protected files (checked by hash like them).
-GLOBAL_PROTECTED = ["CMakeLists.txt", "CMakePresets.json"]
-GLOBAL_PROTECTED_DIRS = ["common"]
+LAUNCHER = pathlib.Path(__file__).resolve().parent / "grade_launch.py"
+PYTHON = "/usr/bin/python3"
 BUILD_LIMIT = 900  # seconds one lab's build may take (a template explosion must not hang us)
-
-SIGNALS = [  # CTest's words for how a test died -> plain words
-    ("segfault", "SIGSEGV, a segmentation fault: an invalid memory access (a dangling reference to a "
-                 "chunk, a vector or a stack frame that is gone, or an index out of range)"),
-    ("abort", "SIGABRT, aborted: usually std::terminate, from an exception that escaped a thread or "
-              "a std::thread destroyed while still joinable"),
-    ("illegal", "SIGILL, an illegal instruction: often a function that falls off its end without "
-                "returning a value"),
-    ("numerical", "SIGFPE, an arithmetic fault such as an integer division by zero"),
-    ("bus", "SIGBUS, a bus error: an invalid memory access"),
-    ("child killed", "killed by a signal (out of memory, or the machine stopped it)"),
-]
+REFERENCE_BENCH = "reference/parlab_bench_reference"  # shipped by scripts/release-student
 
 
 def log(message: str) -> None:
     print(f"==> {message}", file=sys.stderr, flush=True)
-
-
-def sha256(path: pathlib.Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,17 +59,16 @@ def run(command: list[str], log_file: pathlib.Path | None = None, env: dict | No
     On `timeout` the command's whole process group is killed (CTest's test processes included)."""
     try:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                   errors="replace", env=env, cwd=cwd, start_new_session=True)
+                                   errors="replace", env=env, cwd=cwd, start_new_session=True,
+                                   stdin=subprocess.DEVNULL)
     except OSError as error:
         return 127, f"{command[0]}: {error}"
     try:
         output, _ = process.communicate(timeout=timeout)
         status = process.returncode
     except subprocess.TimeoutExpired:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         output, _ = process.communicate()
         status = 124
         output = (output or "") + f"\n[grader: stopped after {timeout:.0f} s]"
@@ -92,94 +82,200 @@ def run(command: list[str], log_file: pathlib.Path | None = None, env: dict | No
 
 
 # ---------------------------------------------------------------------------------------------
-# The submission: where its files are, what it overlays, what it tried to change
+# The grading run
 
 
-def submission_root(folder: pathlib.Path) -> pathlib.Path:
-    """The folder that holds labs/ (nested layout) or the files themselves (flat layout). An
-    upload that is one folder (a zipped repository, parlab-main/) is entered."""
-    current = folder
-    for _ in range(3):
-        if (current / "labs").is_dir():
-            return current
-        entries = [e for e in current.iterdir() if not e.name.startswith((".", "__MACOSX"))]
-        if len(entries) == 1 and entries[0].is_dir():
-            current = entries[0]
+@dataclasses.dataclass
+class Setup:
+    args: argparse.Namespace
+    checkout: pathlib.Path
+    work: pathlib.Path
+    logs: pathlib.Path
+    have_solutions: bool
+    jobs: int
+    box: grade_sandbox.Sandbox
+    policy: grade_policy.Policy
+    folders: dict[str, pathlib.Path]
+    manifests: dict[str, grading_manifest.Manifest]
+    # lab -> student file -> the submission's copy (None: the checkout's own, in place or starter)
+    files: dict[str, dict[str, pathlib.Path | None]] = dataclasses.field(default_factory=dict)
+    configured: dict[str, tuple[bool, str]] = dataclasses.field(default_factory=dict)
+    report: Report = dataclasses.field(default_factory=Report)
+
+
+def lab_folders(checkout: pathlib.Path) -> dict[str, pathlib.Path]:
+    return {p.name[:2]: p for p in sorted((checkout / "labs").glob("[0-9][0-9]_*")) if p.is_dir()}
+
+
+def with_dependencies(labs: list[str], folders: dict[str, pathlib.Path]) -> list[str]:
+    wanted, pending = set(), list(labs)
+    while pending:
+        lab = pending.pop()
+        if lab in wanted or lab not in folders:
             continue
-        break
-    return current if (current / "labs").is_dir() else folder
+        wanted.add(lab)
+        pending += grading_manifest.depends_of(folders[lab])
+    return sorted(wanted)
 
 
-def find_in_submission(root: pathlib.Path, lab_folder: str, file: str,
-                       flat_ok: bool) -> pathlib.Path | None:
-    """The submission's copy of a lab file, or None. Symbolic links are never followed: a link
-    could pull a file of the grading machine into the build and its errors into the report."""
-    nested = root / "labs" / lab_folder / file
-    if nested.is_file() and not nested.is_symlink():
-        return nested
-    flat = root / pathlib.PurePath(file).name
-    if flat_ok and flat.is_file() and not flat.is_symlink():
-        return flat
-    return None
+def prepare(setup: Setup, report: Report) -> None:
+    """Finds the submission's student files and checks the protected ones' integrity."""
+    args, checkout, manifests = setup.args, setup.checkout, setup.manifests
+    hashes, hash_source = intake.trusted_hashes(checkout, args.checksums)
+    if args.dir:
+        root = intake.submission_root(args.dir)
+        every = [lab_manifest(setup, lab) for lab in setup.folders]
+        basenames = [pathlib.PurePath(f).name for m in every if m for f in m.student_files]
+        layout = "nested (labs/NN_name/<file>)" if (root / "labs").is_dir() else "flat (<file>)"
+        report.header.append(f"submission: {args.dir} ({layout})")
+        used: set[pathlib.Path] = set()
+        for manifest in every:
+            if manifest is None:
+                continue
+            lab = manifest.number
+            lab_report = next((r for r in report.labs if r.manifest.number == lab), None)
+            setup.files[lab] = {}
+            for file in manifest.student_files:
+                flat_ok = basenames.count(pathlib.PurePath(file).name) == 1
+                found = intake.find_in_submission(root, manifest.name, file, flat_ok)
+                setup.files[lab][file] = found
+                if found is None:
+                    if lab_report:
+                        lab_report.notes.append(f"{file} is not in the submission: graded the starter")
+                    continue
+                used.add(found.resolve())
+            if lab_report is None:
+                continue
+            for path in intake.protected_paths(manifest):
+                file = path.split("/", 2)[2]
+                found = intake.find_in_submission(root, manifest.name, file, False)
+                if found is None:
+                    continue
+                used.add(found.resolve())
+                expected = hashes.get(path) or intake.sha256(checkout / path)
+                if intake.sha256(found) != expected:
+                    lab_report.notes.append(
+                        f"integrity: the submission's {path} differs from the release's "
+                        f"(sha256 {intake.sha256(found)[:12]} != {expected[:12]}); it was ignored and the "
+                        f"release's copy graded")
+        for path in intake.global_protected(checkout):
+            found = root / path
+            if found.is_file() and not found.is_symlink():
+                used.add(found.resolve())
+                expected = hashes.get(path) or intake.sha256(checkout / path)
+                if intake.sha256(found) != expected:
+                    report.errors.append(f"integrity: the submission's {path} differs from the "
+                                         f"release's; it was ignored")
+        others = [p for p in root.rglob("*") if p.is_file() and p.resolve() not in used
+                  and ".git" not in p.parts]
+        if others:
+            report.header.append(f"ignored {len(others)} other file(s) of the submission "
+                                 f"(only the manifests' student files are graded)")
+        return
+    # Grading this checkout in place: its protected files must match the release's hashes.
+    report.header.append(f"checkout: {checkout}")
+    if not hashes:
+        report.header.append(f"integrity: no {intake.CHECKSUMS} (not a student release): not checked")
+        return
+    report.header.append(f"integrity: checked against {hash_source}")
+    for lab, manifest in manifests.items():
+        lab_report = next(r for r in report.labs if r.manifest.number == lab)
+        for path in intake.protected_paths(manifest) + intake.global_protected(checkout):
+            if path not in hashes:
+                continue
+            actual = checkout / path
+            if not actual.is_file() or intake.sha256(actual) != hashes[path]:
+                lab_report.notes.append(f"integrity: {path} differs from the release: the "
+                                        f"lab's tests are not trusted and score 0")
 
 
-def trusted_hashes(checkout: pathlib.Path, checksums: pathlib.Path | None) -> tuple[dict[str, str], str]:
-    """Path -> sha256 that the release had, and where they came from. --checksums wins, then the
-    checkout's labs/checksums.sha256 (written by scripts/release-student); failing both, the
-    checkout's own files are the truth (an instructor's checkout grading --dir submissions)."""
-    source = checksums or (checkout / CHECKSUMS)
-    if source.is_file():
-        hashes = {}
-        for line in source.read_text().splitlines():
-            if line.strip() and not line.startswith("#"):
-                digest, _, path = line.partition("  ")
-                hashes[path.strip()] = digest.strip()
-        return hashes, str(source)
-    return {}, ""
+def lab_manifest(setup: Setup, lab: str) -> grading_manifest.Manifest | None:
+    if lab in setup.manifests:
+        return setup.manifests[lab]
+    try:
+        return grading_manifest.load(setup.folders[lab])
+    except (grading_manifest.ManifestError, OSError, KeyError):
+        return None
 
 
-def protected_paths(manifest: grading_manifest.Manifest) -> list[str]:
-    return [f"labs/{manifest.name}/{file}" for file in manifest.protected_files]
+def depends(setup: Setup, lab: str) -> list[str]:
+    return [d for d in with_dependencies([lab], setup.folders) if d != lab]
 
 
-def global_protected(checkout: pathlib.Path) -> list[str]:
-    paths = [p for p in GLOBAL_PROTECTED if (checkout / p).is_file()]
-    for folder in GLOBAL_PROTECTED_DIRS:
-        paths += sorted(str(p.relative_to(checkout)) for p in (checkout / folder).rglob("*")
-                        if p.is_file() and "__pycache__" not in p.parts)
-    return paths
+def the_tree(setup: Setup) -> pathlib.Path:
+    """The source tree every lab is built from: a copy of the checkout (no version control, builds,
+    fixtures or links), the submission's student files laid over it. Made once."""
+    tree = setup.work / "tree"
+    if tree.is_dir():
+        return tree
+    intake.make_tree(setup.checkout, tree, "99", sorted(setup.folders))
+    for other, files in setup.files.items():
+        folder = setup.folders[other]
+        for file, found in files.items():
+            if found is not None:
+                target = tree / "labs" / folder.name / file
+                shutil.copyfile(found, target)
+                target.chmod(0o644)
+    tree.chmod(0o700)
+    return tree
 
 
-def copy_checkout(checkout: pathlib.Path, destination: pathlib.Path) -> None:
-    def ignore(folder: str, names: list[str]) -> set[str]:
-        skip = {n for n in names if n in {".git", "__pycache__"} or n.startswith(".configure-")}
-        if pathlib.Path(folder).resolve() == checkout.resolve():
-            skip |= {n for n in names if n == "build" or n.startswith("build-")}
-        return skip
-
-    shutil.copytree(checkout, destination, ignore=ignore, symlinks=True)
+def sealed_for(setup: Setup, tree: pathlib.Path, lab: str) -> list[pathlib.Path]:
+    """The solutions folders lab `lab` must not see: its own and every one it does not build on."""
+    solutions = tree / "solutions"
+    names = sorted(p.name for p in solutions.iterdir()) if solutions.is_dir() else []
+    return [solutions / name for name in sorted(intake.sealed_solutions(names, lab, depends(setup, lab)))]
 
 
-# ---------------------------------------------------------------------------------------------
-# Building and testing
+@dataclasses.dataclass
+class Sealed:
+    """What the sandbox sees while lab `lab` is graded: the tree, minus `masks`."""
+    tree: pathlib.Path
+    masks: list[pathlib.Path]
 
 
-def compiler_errors(log_text: str, tree: pathlib.Path) -> str:
-    """The first compiler errors of a build log, paths shown relative to the checkout."""
-    text = log_text.replace(str(tree) + "/", "")
-    lines = text.splitlines()
-    picked: list[str] = []
-    taken: set[int] = set()
-    for index, line in enumerate(lines):
-        if index in taken or not re.search(r"\berror\b", line) or line.startswith(("ninja:", "FAILED:")):
-            continue
-        for near in range(index, min(index + 4, len(lines))):  # the error and its caret lines
-            if near not in taken:
-                taken.add(near)
-                picked.append(lines[near])
-        if len(picked) >= 24:
-            break
-    return "\n".join(picked[:24]) if picked else "\n".join(lines[-24:])
+@contextlib.contextmanager
+def open_tree(setup: Setup, lab: str):
+    """The tree, sealed for lab `lab`: the solutions it must not see are covered by an empty
+    folder (bwrap) and unreadable (mode 000, owned by the grader) for the user sandbox. Only the
+    stage's build folder being used is the sandbox's; the others are closed. Every process the
+    sandbox left is killed afterwards."""
+    tree = the_tree(setup)
+    masks = sealed_for(setup, tree, lab)
+    for folder in masks:
+        folder.chmod(0o000)
+    tree.chmod(0o755)
+    try:
+        yield Sealed(tree, masks)
+    finally:
+        tree.chmod(0o700)
+        for folder in masks:
+            folder.chmod(0o755)
+        left = setup.box.kill_all()
+        if left:
+            log(f"lab {lab}: killed {left} process(es) the submission left behind")
+        for build in (setup.work / "build").glob("*"):
+            setup.box.take_back(build)
+
+
+def deps_options(setup: Setup) -> dict[str, str]:
+    if setup.have_solutions:
+        return {"PARLAB_FLAVOURS": "lab;solution", "PARLAB_DEPS_FLAVOUR": "solution"}
+    return {"PARLAB_FLAVOURS": "lab", "PARLAB_DEPS_FLAVOUR": ""}
+
+
+def configure(tree: pathlib.Path, build: pathlib.Path, labs: list[str], options: dict[str, str],
+              logs: pathlib.Path, name: str) -> tuple[bool, str]:
+    """Configures (as the grader: CMake reads only the release's files and runs no student code).
+    A compiler launcher (ccache) is switched off: the build runs in the sandbox, where a cache
+    shared between submissions must not be writable."""
+    command = ["cmake", "-S", str(tree), "-B", str(build), "-G", "Ninja",
+               f"-DPARLAB_ONLY_LABS={';'.join(labs)}", "-DPARLAB_WERROR=OFF",
+               "-DCMAKE_CXX_COMPILER_LAUNCHER=", "-DCMAKE_C_COMPILER_LAUNCHER="]
+    command += [f"-D{key}={value}" for key, value in options.items()]
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_COMPILER_LAUNCHER")}
+    status, output = run(command, logs / f"configure-{name}.log", env=env)
+    return status == 0, output
 
 
 def registered_tests(build: pathlib.Path, lab: str) -> dict[str, float]:
@@ -201,250 +297,273 @@ def registered_tests(build: pathlib.Path, lab: str) -> dict[str, float]:
     return tests
 
 
-def configure(tree: pathlib.Path, build: pathlib.Path, labs: list[str], options: dict[str, str],
-              logs: pathlib.Path, name: str) -> tuple[bool, str]:
-    command = ["cmake", "-S", str(tree), "-B", str(build), "-G", "Ninja",
-               f"-DPARLAB_ONLY_LABS={';'.join(labs)}", "-DPARLAB_WERROR=OFF"]
-    command += [f"-D{key}={value}" for key, value in options.items()]
-    status, output = run(command, logs / f"configure-{name}.log")
-    return status == 0, output
+def chown_tree(path: pathlib.Path, uid: int) -> None:
+    os.chown(path, uid, uid)
+    for folder, dirs, files in os.walk(path):
+        for name in dirs + files:
+            with contextlib.suppress(OSError):
+                os.lchown(os.path.join(folder, name), uid, uid)
 
 
-def run_ctest(build: pathlib.Path, lab: str, jobs: int, env: dict | None = None,
-              wall_limit: float | None = None) -> list[ctest_results.TestResult]:
+def sandboxed_build(setup: Setup, sealed: Sealed, build: pathlib.Path, targets: list[str],
+                    log_name: str) -> tuple[int, str]:
+    """Builds targets in the sandbox: the sealed tree read-only, the build folder writable."""
+    box = setup.box
+    if box.uid is not None and box.kind != "none":
+        chown_tree(build, box.uid)
+    command = box.wrap(["cmake", "--build", str(build), "--target", *targets, "-j", str(setup.jobs)],
+                       limits=grade_sandbox.BUILD_LIMITS, readable=[sealed.tree], writable=[build],
+                       env=grade_sandbox.clean_env(), cwd=build, masks=sealed.masks)
+    return run(command, setup.logs / log_name, timeout=BUILD_LIMIT, cwd=build)
+
+
+def launcher_path(setup: Setup, build: pathlib.Path) -> pathlib.Path:
+    return setup.work / "launch" / f"{build.name}.json"
+
+
+def launcher_command(setup: Setup, build: pathlib.Path) -> str:
+    """PARLAB_TEST_LAUNCHER's value for a stage's build (its configuration is written per lab)."""
+    return ";".join([PYTHON, str(LAUNCHER), str(launcher_path(setup, build))])
+
+
+def launcher_config(setup: Setup, sealed: Sealed, build: pathlib.Path, reports: pathlib.Path,
+                    timeout: float, sanitized: bool, env: dict[str, str]) -> None:
+    """Writes the launcher's configuration for the lab about to be tested."""
+    limits = grade_sandbox.test_limits(timeout, sanitized)
+    config = {"kind": setup.box.kind, "uid": setup.box.uid, "reports": str(reports),
+              "extra_processes": setup.box.extra_processes, "masks": [str(m) for m in sealed.masks],
+              "readable": [str(sealed.tree), str(build)], "timeout": timeout, "env": env,
+              "limits": dataclasses.asdict(limits)}
+    path = launcher_path(setup, build)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(config))
+
+
+def run_ctest(setup: Setup, build: pathlib.Path, lab: str,
+              wall_limit: float | None = None) -> dict[str, ctest_results.TestResult]:
     testing = build / "Testing"
     shutil.rmtree(testing, ignore_errors=True)
-    run(["ctest", "--test-dir", str(build), "-T", "Test", "-R", rf"^lab\.lab{lab}\.", "-j", str(jobs),
-         "--no-compress-output"], build / f"ctest-lab{lab}.log", env=env, timeout=wall_limit)
+    run(["ctest", "--test-dir", str(build), "-T", "Test", "-R", rf"^lab\.lab{lab}\.", "-j",
+         str(setup.jobs), "--no-compress-output"], setup.logs / f"ctest-{build.name}.log",
+        timeout=wall_limit)
     try:
-        return ctest_results.read(ctest_results.latest_test_xml(build))
+        return {r.test: r for r in ctest_results.read(ctest_results.latest_test_xml(build))}
     except (OSError, IndexError, ET.ParseError):
+        return {}
+
+
+def verdict_of(reports: pathlib.Path, test: str, result: ctest_results.TestResult | None
+               ) -> tuple[str, str, str, float]:
+    """(status, detail, output, seconds) of one test from the launcher's record, GoogleTest's
+    report and CTest's captured output."""
+    name = test if result is None else result.test
+    folder = reports / safe_name(name)
+    record = verdicts.read_launch_record(reports / (safe_name(name) + ".status.json"))
+    verdict = verdicts.read_gtest_report(folder / "report.xml", name)
+    ctest_status = result.status if result else "not-run"
+    status, detail = verdicts.final_status(ctest_status, record, verdict)
+    output = result.output if result else ""
+    seconds = record.seconds if record else (result.seconds if result else 0.0)
+    return status, detail, output, seconds
+
+
+def safe_name(test: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in test)[:200] or "unnamed"
+
+
+def lab_objects(build: pathlib.Path, manifest: grading_manifest.Manifest) -> list[pathlib.Path]:
+    """The objects compiled from the lab's student flavour: its library and its test programs."""
+    folder = build / "labs" / manifest.name / "CMakeFiles"
+    lab = f"lab{manifest.number}"
+    return sorted(p for p in folder.glob("*.dir/**/*.o")
+                  if p.relative_to(folder).parts[0].startswith((f"parlab_{lab}_lab.", f"{lab}_lab_")))
+
+
+def policy_after_build(setup: Setup, manifest: grading_manifest.Manifest, sealed: Sealed,
+                       build: pathlib.Path) -> list[grade_policy.Violation]:
+    """The compiled objects' undefined symbols and included headers against the policy."""
+    tree = sealed.tree
+    objects = lab_objects(build, manifest)
+    if not objects:
         return []
+    problems: list[grade_policy.Violation] = []
+    box = setup.box
+    deps = box.wrap(["ninja", "-C", str(build), "-t", "deps", *[str(o.relative_to(build)) for o in objects]],
+                    limits=grade_sandbox.BUILD_LIMITS, readable=[tree, build], writable=[],
+                    env=grade_sandbox.clean_env(), cwd=build, masks=sealed.masks)
+    status, output = run(deps, timeout=120)
+    headers_of = {}
+    for obj, headers in grade_policy.parse_ninja_deps(output).items():
+        headers_of[obj] = [os.path.normpath(h if h.startswith("/") else str(build / h)) for h in headers]
+    allowed = ["/usr/", f"{tree}/common/", f"{tree}/labs/{manifest.name}/", f"{build}/"]
+    for dep in depends(setup, manifest.number):
+        name = setup.folders[dep].name
+        allowed += [f"{tree}/labs/{name}/", f"{tree}/solutions/{name}/"]
+    for obj, headers in headers_of.items():
+        problems += grade_policy.check_dependencies(setup.policy, obj, headers, allowed)
+    # The release's own files each object was compiled from (its test, common/ headers), whose
+    # identifiers may explain a symbol: the student's files are not among them.
+    student = {str(tree / "labs" / manifest.name / f) for f in manifest.student_files}
+    release_roots = (f"{tree}/common/", f"{tree}/labs/{manifest.name}/")
+    names_cache: dict[str, frozenset[str]] = {}
+
+    def release_names(obj: str) -> frozenset[str]:
+        names: set[str] = set()
+        for header in headers_of.get(obj, []):
+            if header.startswith(release_roots) and header not in student:
+                if header not in names_cache:
+                    tokens = grade_policy.raw_tokens(pathlib.Path(header))
+                    names_cache[header] = grade_policy.identifiers(tokens) if isinstance(tokens, list) else frozenset()
+                names |= names_cache[header]
+        return frozenset(names)
+
+    objdump = box.wrap(["objdump", "-d", "--no-show-raw-insn", *map(str, objects)],
+                       limits=grade_sandbox.BUILD_LIMITS, readable=[tree, build], writable=[],
+                       env=grade_sandbox.clean_env(), cwd=build, masks=sealed.masks)
+    status, output = run(objdump, timeout=300)
+    for problem in grade_policy.check_instructions(setup.policy, output):
+        problem.where = os.path.relpath(problem.where.split(" in ")[0], build) + " in " + \
+            problem.where.partition(" in ")[2]
+        problems.append(problem)
+    nm = box.wrap(["nm", "-u", "--format=posix", "-A", *map(str, objects)],
+                  limits=grade_sandbox.BUILD_LIMITS, readable=[tree, build], writable=[],
+                  env=grade_sandbox.clean_env(), cwd=build, masks=sealed.masks)
+    status, output = run(nm, timeout=120)
+    by_object: dict[str, list[str]] = {}
+    for line in output.splitlines():
+        where, _, rest = line.partition(": ")
+        if rest:
+            by_object.setdefault(where, []).append(rest)
+    for where, lines in by_object.items():
+        shown = os.path.relpath(where, build)
+        problems += grade_policy.check_symbols(setup.policy, shown,
+                                               grade_policy.undefined_symbols("\n".join(lines)),
+                                               release_names(shown))
+    seen, unique = set(), []
+    for problem in problems:
+        key = (problem.rule, problem.what)
+        if key not in seen:
+            seen.add(key)
+            unique.append(problem)
+    return unique
 
 
-def signal_words(detail: str) -> str:
-    lower = detail.lower()
-    for key, words in SIGNALS:
-        if key in lower:
-            return words
-    return f"it died ({detail})"
-
-
-def failure_excerpt(output: str) -> str:
-    """The first gtest failure: its file:line, the assertion and the teaching message."""
-    lines = output.splitlines()
-    for index, line in enumerate(lines):
-        if "Failure" in line or "threw an exception" in line or "what():" in line:
-            return "\n".join(lines[index:index + 12])
-    return "\n".join(lines[-12:])
-
-
-def describe(outcome: Outcome, result: ctest_results.TestResult, timeout: float, hint: str) -> None:
-    outcome.seconds = result.seconds
-    outcome.output = clip(result.output)
-    if result.status == "passed":
-        outcome.status, outcome.words = "passed", "passed"
-    elif result.status == "timeout":
-        outcome.status = "timeout"
-        bounded = re.search(r"did not finish within (\d+) ms", result.output)
-        if bounded:
-            outcome.words = (f"timed out: its own bounded wait gave up after "
-                             f"{int(bounded.group(1)) / 1000:g} s: {hint}")
-        else:
-            outcome.words = f"timed out after {timeout:g} s: {hint}"
-    elif result.status == "crashed":
-        outcome.status = "crashed"
-        outcome.words = f"crashed ({signal_words(result.detail)})"
-    elif result.status == "not-run":
-        outcome.status = "not-run"
-        outcome.words = "did not run (its test program is missing)"
-    else:
-        outcome.status = "failed"
-        if "not implemented yet" in result.output:
-            outcome.words = "failed: not implemented yet (the starter still throws NotImplemented)"
-        else:
-            first = next((line.strip() for line in failure_excerpt(result.output).splitlines()
-                          if line.strip() and "Failure" not in line), "")
-            outcome.words = "failed" + (f": {first[:160]}" if first else "")
-
-
-FRAME = re.compile(r"^(\s*#\d+) (.*) (\S+:\d+(?::\d+)?)(?: \(.*\))?$")
-
-
-def readable_frame(line: str, tree: str) -> str:
-    """A sanitizer stack frame without template arguments (a lambda inside map_sum<...> is a
-    thousand characters long) and with paths relative to the checkout."""
-    line = line.replace(tree + "/", "")
-    match = FRAME.match(line)
-    if not match:
-        return line if len(line) <= 240 else line[:240] + " ..."
-    function = match.group(2)
-    for _ in range(20):
-        shorter = re.sub(r"<[^<>]*>", "", function)
-        if shorter == function:
-            break
-        function = shorter
-    if len(function) > 140:
-        function = function[:140] + " ..."
-    return f"{match.group(1)} {function} at {match.group(3)}"
-
-
-def sanitizer_report(output: str, tree: str = "") -> tuple[str, str] | None:
-    """(kind, first report) when a sanitizer spoke in the output."""
-    lines = [readable_frame(line, tree) for line in output.splitlines()]
-    markers = [("WARNING: ThreadSanitizer:", "race", "ThreadSanitizer"),
-               ("ERROR: AddressSanitizer:", "memory-error", "AddressSanitizer"),
-               ("ERROR: LeakSanitizer:", "memory-error", "LeakSanitizer"),
-               ("runtime error:", "memory-error", "UndefinedBehaviorSanitizer")]
-    for index, line in enumerate(lines):
-        for marker, kind, tool in markers:
-            if marker in line:
-                report = []
-                for follow in lines[index:index + 60]:
-                    report.append(follow)
-                    if follow.startswith("SUMMARY:"):
-                        break
-                return kind, "\n".join(report)
-    return None
-
-
-# ---------------------------------------------------------------------------------------------
-# The grading run
-
-
-@dataclasses.dataclass
-class Setup:
-    args: argparse.Namespace
-    checkout: pathlib.Path
-    work: pathlib.Path
-    tree: pathlib.Path
-    logs: pathlib.Path
-    have_solutions: bool
-    jobs: int
-
-
-def lab_folders(checkout: pathlib.Path) -> dict[str, pathlib.Path]:
-    return {p.name[:2]: p for p in sorted((checkout / "labs").glob("[0-9][0-9]_*")) if p.is_dir()}
-
-
-def with_dependencies(labs: list[str], folders: dict[str, pathlib.Path]) -> list[str]:
-    wanted, pending = set(), list(labs)
-    while pending:
-        lab = pending.pop()
-        if lab in wanted or lab not in folders:
+def policy_before_build(setup: Setup, manifest: grading_manifest.Manifest,
+                        tree: pathlib.Path) -> list[grade_policy.Violation]:
+    folder = tree / "labs" / manifest.name
+    lab_files = {p.name for p in folder.iterdir() if p.is_file()}
+    dep_files = set()
+    for dep in depends(setup, manifest.number):
+        dep_manifest = lab_manifest(setup, dep)
+        if dep_manifest:
+            dep_files |= {pathlib.PurePath(f).name for f in dep_manifest.student_files}
+    problems = []
+    for file in manifest.student_files:
+        try:
+            tokens = grade_policy.raw_tokens(folder / file)
+        except RuntimeError as error:
+            setup.report.errors.append(f"policy: {error}; only the compiled objects were checked")
+            return problems
+        if isinstance(tokens, str):
+            problems.append(grade_policy.Violation("readable source", "the file could not be read",
+                                                   f"labs/{manifest.name}/{file}", tokens))
             continue
-        wanted.add(lab)
-        pending += grading_manifest.depends_of(folders[lab])
-    return sorted(wanted)
+        problems += grade_policy.check_source(setup.policy, f"labs/{manifest.name}/{file}", tokens,
+                                              lab_files, dep_files)
+    return problems
 
 
-def prepare(setup: Setup, report: Report, manifests: dict[str, grading_manifest.Manifest]) -> None:
-    """Copies the checkout, lays the submission's student files over it, checks integrity."""
-    args, checkout = setup.args, setup.checkout
-    log(f"copying the checkout to {setup.tree}")
-    copy_checkout(checkout, setup.tree)
-    hashes, hash_source = trusted_hashes(checkout, args.checksums)
-    if args.dir:
-        root = submission_root(args.dir)
-        basenames = [pathlib.PurePath(f).name for m in manifests.values() for f in m.student_files]
-        layout = "nested (labs/NN_name/<file>)" if (root / "labs").is_dir() else "flat (<file>)"
-        report.header.append(f"submission: {args.dir} ({layout})")
-        used: set[pathlib.Path] = set()
-        for lab, manifest in manifests.items():
-            lab_report = next(r for r in report.labs if r.manifest.number == lab)
-            for file in manifest.student_files:
-                flat_ok = basenames.count(pathlib.PurePath(file).name) == 1
-                found = find_in_submission(root, manifest.name, file, flat_ok)
-                if found is None:
-                    lab_report.notes.append(f"{file} is not in the submission: graded the starter")
-                    continue
-                used.add(found.resolve())
-                shutil.copyfile(found, setup.tree / "labs" / manifest.name / file)
-            for path in protected_paths(manifest):
-                file = path.split("/", 2)[2]
-                found = find_in_submission(root, manifest.name, file, False)
-                if found is None:
-                    continue
-                used.add(found.resolve())
-                expected = hashes.get(path) or sha256(checkout / path)
-                if sha256(found) != expected:
-                    lab_report.notes.append(
-                        f"integrity: the submission's {path} differs from the release's "
-                        f"(sha256 {sha256(found)[:12]} != {expected[:12]}); it was ignored and the "
-                        f"release's copy graded")
-        for path in global_protected(checkout):
-            found = root / path
-            if found.is_file() and not found.is_symlink():
-                used.add(found.resolve())
-                expected = hashes.get(path) or sha256(checkout / path)
-                if sha256(found) != expected:
-                    report.errors.append(f"integrity: the submission's {path} differs from the "
-                                         f"release's; it was ignored")
-        others = [p for p in root.rglob("*") if p.is_file() and p.resolve() not in used
-                  and ".git" not in p.parts]
-        if others:
-            report.header.append(f"ignored {len(others)} other file(s) of the submission "
-                                 f"(only the manifests' student files are graded)")
-        return
-    # Grading this checkout in place: its protected files must match the release's hashes.
-    report.header.append(f"checkout: {checkout}")
-    if not hashes:
-        report.header.append(f"integrity: no {CHECKSUMS} (not a student release): not checked")
-        return
-    report.header.append(f"integrity: checked against {hash_source}")
-    for lab, manifest in manifests.items():
-        lab_report = next(r for r in report.labs if r.manifest.number == lab)
-        for path in protected_paths(manifest) + global_protected(checkout):
-            if path not in hashes:
-                continue
-            actual = checkout / path
-            if not actual.is_file() or sha256(actual) != hashes[path]:
-                lab_report.notes.append(f"integrity: {path} differs from the release: the "
-                                        f"lab's tests are not trusted and score 0")
+def outcomes_all(lab_report: LabReport, status: str, words: str, output: str = "") -> None:
+    manifest = lab_report.manifest
+    lab_report.outcomes = [Outcome(manifest.number, part.id, test, value, status, words, output,
+                                   visibility=part.visibility)
+                           for part in manifest.parts for test, value in part.tests.items()]
 
 
-def grade_lab_plain(setup: Setup, lab_report: LabReport, build: pathlib.Path) -> None:
+def policy_broken(lab_report: LabReport, problems: list[grade_policy.Violation]) -> None:
+    lines = [p.words() for p in problems[:12]]
+    more = f"\n(and {len(problems) - 12} more)" if len(problems) > 12 else ""
+    lab_report.notes.append("policy: the submission breaks the grading policy, so this lab scores "
+                            "0:\n" + "\n".join(lines) + more)
+    outcomes_all(lab_report, "policy", "not graded: the lab breaks the grading policy (the rule, the "
+                 "file and the line are in the lab's notes)", "\n".join(lines) + more)
+
+
+def stage_build(setup: Setup, stage: str, options: dict[str, str]) -> tuple[pathlib.Path, bool, str]:
+    """A stage's build folder (plain, thread, address), configured once for every graded lab and
+    the labs they build on. Configuring runs no student code; building and testing do, lab by lab,
+    each in the sandbox with what that lab may not see masked."""
+    build = setup.work / "build" / stage
+    if stage not in setup.configured:
+        all_labs = with_dependencies(list(setup.manifests), setup.folders)
+        options = dict(options, PARLAB_TEST_LAUNCHER=launcher_command(setup, build))
+        log(f"configuring the {stage} build")
+        setup.configured[stage] = configure(the_tree(setup), build, all_labs, options, setup.logs, stage)
+    ok, output = setup.configured[stage]
+    return build, ok, output
+
+
+def backstop_timeout(setup: Setup, sanitized: bool) -> int:
+    """CTest's own timeout, above every launcher's (which stops each test at its manifest's)."""
+    longest = max((m.sanitize_timeout if sanitized else m.timeout) for m in setup.manifests.values())
+    return int(setup.args.timeout or longest) + 60
+
+
+def grade_lab_plain(setup: Setup, lab_report: LabReport) -> None:
     manifest = lab_report.manifest
     lab = manifest.number
     untrusted = any(note.startswith("integrity:") and "not trusted" in note for note in lab_report.notes)
-    registered = registered_tests(build, lab)
-    for error in grading_manifest.check_against(manifest, list(registered)):
-        lab_report.notes.append(f"manifest error: {error}")
-
-    def outcomes_all(status: str, words: str, output: str = "") -> None:
-        for part in manifest.parts:
-            for test, points in part.tests.items():
-                lab_report.outcomes.append(Outcome(lab, part.id, test, points, status, words, output,
-                                                   visibility=part.visibility))
-
-    log(f"lab {lab}: building the student flavour")
-    status, output = run(["cmake", "--build", str(build), "--target", f"lab{lab}_lab",
-                          "-j", str(setup.jobs)], setup.logs / f"build-lab{lab}.log",
-                         timeout=BUILD_LIMIT)
-    if status != 0:
-        errors = compiler_errors(output, setup.tree)
-        lab_report.notes.append("does not compile; the compiler said:\n" + errors)
-        outcomes_all("not-compiled", "not graded: the lab does not compile (see the compiler "
-                     "errors in the lab's report)", errors)
-        return
-    lab_report.compiled = True
-    if untrusted:
-        outcomes_all("untrusted", "not graded: a protected file of the lab was edited")
-        return
-    log(f"lab {lab}: running its tests")
-    # CTest kills each test at its timeout; this bound on the whole run is only a backstop.
-    backstop = sum(registered.values()) + 300
-    results = {r.test: r for r in run_ctest(build, lab, setup.jobs, wall_limit=backstop)}
+    with open_tree(setup, lab) as sealed:
+        tree = sealed.tree
+        problems = [] if setup.args.no_policy else policy_before_build(setup, manifest, tree)
+        if problems:
+            log(f"lab {lab}: the submission breaks the policy; not built")
+            policy_broken(lab_report, problems)
+            return
+        timeout = setup.args.timeout or manifest.timeout
+        build, ok, output = stage_build(setup, "plain", dict(
+            CMAKE_BUILD_TYPE="Release", PARLAB_BENCHMARKS="OFF",
+            PARLAB_TEST_TIMEOUT=str(backstop_timeout(setup, False)), **deps_options(setup)))
+        if not ok:
+            lab_report.notes.append("CMake could not configure the lab (an error in the course files, "
+                                    "not in the submission):\n" + "\n".join(output.splitlines()[-20:]))
+            outcomes_all(lab_report, "not-run", "not graded: the build could not be configured")
+            return
+        registered = registered_tests(build, lab)
+        for error in grading_manifest.check_against(manifest, list(registered)):
+            lab_report.notes.append(f"manifest error: {error}")
+        log(f"lab {lab}: building the student flavour ({setup.box.kind} sandbox)")
+        status, output = sandboxed_build(setup, sealed, build, [f"lab{lab}_lab"], f"build-lab{lab}.log")
+        if status != 0:
+            errors = verdicts.compiler_errors(output, tree)
+            lab_report.notes.append("does not compile; the compiler said:\n" + errors)
+            outcomes_all(lab_report, "not-compiled", "not graded: the lab does not compile (see the "
+                         "compiler errors in the lab's report)", errors)
+            return
+        lab_report.compiled = True
+        problems = [] if setup.args.no_policy else policy_after_build(setup, manifest, sealed, build)
+        if problems:
+            log(f"lab {lab}: the compiled submission breaks the policy; tests not run")
+            policy_broken(lab_report, problems)
+            return
+        if untrusted:
+            outcomes_all(lab_report, "untrusted", "not graded: a protected file of the lab was edited")
+            return
+        log(f"lab {lab}: running its tests")
+        reports = setup.work / "reports" / f"plain-lab{lab}"
+        reports.mkdir(parents=True, exist_ok=True)
+        launcher_config(setup, sealed, build, reports, timeout, False, {})
+        backstop = sum(registered.values()) + 300  # each test has its own limit; this is a backstop
+        results = run_ctest(setup, build, lab, wall_limit=backstop)
     for part in manifest.parts:
-        for test, points in part.tests.items():
-            outcome = Outcome(lab, part.id, test, points, "missing", visibility=part.visibility)
+        for test, value in part.tests.items():
+            outcome = Outcome(lab, part.id, test, value, "missing", visibility=part.visibility)
             if test not in registered:
                 outcome.words = "not graded: the test does not exist (a manifest error)"
-            elif test not in results:
-                outcome.status, outcome.words = "not-run", "did not run"
             else:
-                describe(outcome, results[test], registered.get(test, manifest.timeout),
-                         part.timeout_hint)
+                status, detail, output, seconds = verdict_of(reports, test, results.get(test))
+                verdicts.describe(outcome, status, detail, output.replace(str(tree) + "/", ""),
+                                  seconds, timeout, part.timeout_hint)
             lab_report.outcomes.append(outcome)
     apply_rules(lab_report)
 
@@ -453,6 +572,9 @@ def apply_rules(lab_report: LabReport) -> None:
     for rule in lab_report.manifest.rules:
         gate = next((o for o in lab_report.outcomes if o.test == rule.test), None)
         if gate is None or gate.status == "passed":
+            continue
+        if verdicts.not_implemented(gate):  # the starter: nothing was broken, nothing is done yet
+            lab_report.notes.append(f"rule check not made ({rule.test}): not implemented yet")
             continue
         lab_report.notes.append(f"rule check failed ({rule.test}: {gate.words}): {rule.says}; "
                                 f"parts {', '.join(rule.parts)} score 0")
@@ -469,117 +591,161 @@ SANITIZER_OPTIONS = {
 SANITIZER_NAMES = {"thread": "ThreadSanitizer", "address": "AddressSanitizer+UBSan"}
 
 
-def sanitize_stage(setup: Setup, report: Report, kinds: list[str], all_labs: list[str]) -> None:
-    env = dict(os.environ)
+def sanitize_stage(setup: Setup, report: Report, kinds: list[str]) -> None:
     symbolizer = shutil.which("llvm-symbolizer") or shutil.which("llvm-symbolizer-14") or ""
     where = f" external_symbolizer_path={symbolizer}" if symbolizer else ""
-    env.update(TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" + where,
-               ASAN_OPTIONS="detect_leaks=1:abort_on_error=1",
-               UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
+    env = {"TSAN_OPTIONS": "halt_on_error=1 second_deadlock_stack=1" + where,
+           "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=1",
+           "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1"}
     for kind in kinds:
         labs = [r for r in report.labs if r.compiled and kind in r.manifest.sanitizers
-                and not any(o.status == "untrusted" for o in r.outcomes)]
-        if not labs:
-            continue
-        build = setup.tree / "build" / f"grade-{kind}"
-        timeout = max(setup.args.timeout or r.manifest.sanitize_timeout for r in labs)
-        options = dict(SANITIZER_OPTIONS[kind], CMAKE_BUILD_TYPE="RelWithDebInfo",
-                       CMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g", PARLAB_BENCHMARKS="OFF",
-                       PARLAB_TEST_TIMEOUT=str(timeout), **deps_options(setup))
-        log(f"sanitizer stage ({SANITIZER_NAMES[kind]}): configuring")
-        ok, output = configure(setup.tree, build, all_labs, options, setup.logs, kind)
-        if not ok:
-            report.errors.append(f"the {SANITIZER_NAMES[kind]} build could not be configured:\n"
-                                 + "\n".join(output.splitlines()[-15:]))
-            continue
+                and not any(o.status in ("untrusted", "policy") for o in r.outcomes)]
         for lab_report in labs:
-            lab = lab_report.manifest.number
-            log(f"lab {lab}: building and running under {SANITIZER_NAMES[kind]}")
-            status, output = run(["cmake", "--build", str(build), "--target", f"lab{lab}_lab",
-                                  "-j", str(setup.jobs)], setup.logs / f"build-lab{lab}-{kind}.log",
-                                 timeout=BUILD_LIMIT)
-            if status != 0:
-                lab_report.notes.append(f"the {SANITIZER_NAMES[kind]} build failed (not counted):\n"
-                                        + compiler_errors(output, setup.tree))
-                continue
-            results = {r.test: r for r in run_ctest(build, lab, setup.jobs, env=env)}
-            best: tuple[int, str, str] | None = None
-            for outcome in lab_report.outcomes:
-                result = results.get(outcome.test)
-                if result is None or outcome.status != "passed":
-                    continue
-                found = sanitizer_report(result.output, str(setup.tree))
-                if found:
-                    outcome.status = found[0]
-                    what = "a data race" if found[0] == "race" else "a memory error"
-                    outcome.words = (f"passed, but {SANITIZER_NAMES[kind]} found {what} (its "
-                                     f"first report is in the test's output)")
-                    # llvm-symbolizer 14 loses frames whose names are huge (a lambda wrapped in
-                    # templates): the lab's note quotes the report with the fewest lost frames.
-                    lost = found[1].count("<null>")
-                    if best is None or lost < best[0]:
-                        best = (lost, outcome.test, found[1])
-                    outcome.output = clip(found[1] + "\n\n" + result.output)
-                elif result.status != "passed":
-                    scratch = Outcome(outcome.lab, outcome.part, outcome.test, 0, "")
-                    hint = lab_report.manifest.part_of(outcome.test)
-                    describe(scratch, result, float(timeout),
-                             hint.timeout_hint if hint else grading_manifest.DEFAULT_TIMEOUT_HINT)
-                    outcome.status = scratch.status
-                    outcome.words = f"passed, but under {SANITIZER_NAMES[kind]} it {scratch.words}"
-                    outcome.output = scratch.output
-            if best is not None:
-                lab_report.notes.append(f"first sanitizer report ({best[1]}):\n"
-                                        + "\n".join([line for line in best[2].splitlines()
-                                                     if " at /usr/" not in line][:16]))
-            apply_rules(lab_report)
+            sanitize_lab(setup, lab_report, kind, env)
 
 
-def deps_options(setup: Setup) -> dict[str, str]:
-    if setup.have_solutions:
-        return {"PARLAB_FLAVOURS": "lab;solution", "PARLAB_DEPS_FLAVOUR": "solution"}
-    return {"PARLAB_FLAVOURS": "lab", "PARLAB_DEPS_FLAVOUR": ""}
+def sanitize_lab(setup: Setup, lab_report: LabReport, kind: str, env: dict[str, str]) -> None:
+    manifest = lab_report.manifest
+    lab = manifest.number
+    timeout = setup.args.timeout or manifest.sanitize_timeout
+    with open_tree(setup, lab) as sealed:
+        tree = sealed.tree
+        build, ok, output = stage_build(setup, kind, dict(
+            SANITIZER_OPTIONS[kind], CMAKE_BUILD_TYPE="RelWithDebInfo",
+            CMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g", PARLAB_BENCHMARKS="OFF",
+            PARLAB_TEST_TIMEOUT=str(backstop_timeout(setup, True)), **deps_options(setup)))
+        if not ok:
+            lab_report.notes.append(f"the {SANITIZER_NAMES[kind]} build could not be configured:\n"
+                                    + "\n".join(output.splitlines()[-15:]))
+            return
+        log(f"lab {lab}: building and running under {SANITIZER_NAMES[kind]}")
+        status, output = sandboxed_build(setup, sealed, build, [f"lab{lab}_lab"], f"build-lab{lab}-{kind}.log")
+        if status != 0:
+            lab_report.notes.append(f"the {SANITIZER_NAMES[kind]} build failed (not counted):\n"
+                                    + verdicts.compiler_errors(output, tree))
+            return
+        reports = setup.work / "reports" / f"{kind}-lab{lab}"
+        reports.mkdir(parents=True, exist_ok=True)
+        launcher_config(setup, sealed, build, reports, timeout, True, env)
+        results = run_ctest(setup, build, lab)
+    best: tuple[int, str, str] | None = None
+    for outcome in lab_report.outcomes:
+        if outcome.status != "passed":
+            continue
+        status, detail, output, seconds = verdict_of(reports, outcome.test, results.get(outcome.test))
+        found = verdicts.sanitizer_report(output, str(tree))
+        if found:
+            outcome.status = found[0]
+            what = "a data race" if found[0] == "race" else "a memory error"
+            outcome.words = (f"passed, but {SANITIZER_NAMES[kind]} found {what} (its "
+                             f"first report is in the test's output)")
+            # llvm-symbolizer 14 loses frames whose names are huge (a lambda wrapped in
+            # templates): the lab's note quotes the report with the fewest lost frames.
+            lost = found[1].count("<null>")
+            if best is None or lost < best[0]:
+                best = (lost, outcome.test, found[1])
+            outcome.output = clip(found[1] + "\n\n" + output)
+        elif status != "passed":
+            scratch = Outcome(outcome.lab, outcome.part, outcome.test, 0, "")
+            hint = manifest.part_of(outcome.test)
+            verdicts.describe(scratch, status, detail, output, seconds, float(timeout),
+                              hint.timeout_hint if hint else grading_manifest.DEFAULT_TIMEOUT_HINT)
+            outcome.status = scratch.status
+            outcome.words = f"passed, but under {SANITIZER_NAMES[kind]} it {scratch.words}"
+            outcome.output = scratch.output
+    if best is not None:
+        lab_report.notes.append(f"first sanitizer report ({best[1]}):\n"
+                                + "\n".join([line for line in best[2].splitlines()
+                                             if " at /usr/" not in line][:16]))
+    apply_rules(lab_report)
 
 
-def bench_time(binary: pathlib.Path, name: str) -> tuple[float | None, str]:
-    status, output = run([str(binary), f"--benchmark_filter=^{re.escape(name)}(/real_time)?$",
+def bench_time(command: list[str], name: str) -> tuple[float | None, str]:
+    status, output = run([*command, f"--benchmark_filter=^{re.escape(name)}(/real_time)?$",
                           "--benchmark_format=json"], timeout=300)
     try:
         data = json.loads(output[output.index("{"):])
         entry = next(b for b in data["benchmarks"] if b.get("name", "").startswith(name))
-    except (ValueError, StopIteration, KeyError):
+    except (ValueError, StopIteration, KeyError, TypeError, AttributeError):
         return None, f"no result (exit status {status}): {output[-300:]}"
     if entry.get("error_occurred"):
-        return None, entry.get("error_message", "error")
-    scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[entry.get("time_unit", "ns")]
-    return entry["real_time"] * scale, ""
+        return None, str(entry.get("error_message", "error"))
+    scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}.get(entry.get("time_unit", "ns"), 1e-9)
+    return float(entry["real_time"]) * scale, ""
+
+
+def reference_bench(setup: Setup, all_labs: list[str]) -> tuple[list[str] | None, str]:
+    """The reference's benchmark command: built from solutions/ outside the sandbox (in a folder
+    the sandbox cannot read), else the prebuilt binary a student release ships, else None and why."""
+    if setup.have_solutions:
+        build = setup.work / "build" / "perf-reference"
+        options = dict(CMAKE_BUILD_TYPE="Release", PARLAB_BENCHMARKS="ON", PARLAB_NATIVE="ON",
+                       PARLAB_FLAVOURS="solution", PARLAB_DEPS_FLAVOUR="")
+        ok, output = configure(setup.checkout, build, all_labs, options, setup.logs, "perf-reference")
+        status, output = (run(["cmake", "--build", str(build), "--target", "parlab_bench_solution",
+                               "-j", str(setup.jobs)], setup.logs / "build-perf-reference.log")
+                          if ok else (1, output))
+        if status != 0:
+            return None, "the reference's benchmarks do not build:\n" + "\n".join(output.splitlines()[-15:])
+        return [str(build / "parlab_bench_solution")], "built from solutions/"
+    shipped = setup.checkout / REFERENCE_BENCH
+    if shipped.is_file() and os.access(shipped, os.X_OK):
+        return [str(shipped)], f"the prebuilt {REFERENCE_BENCH}"
+    return None, (f"--perf needs the reference's benchmarks: this checkout has neither solutions/ nor "
+                  f"the prebuilt {REFERENCE_BENCH} that scripts/release-student ships")
 
 
 def perf_stage(setup: Setup, report: Report, all_labs: list[str]) -> None:
-    labs = [r for r in report.labs if r.compiled and r.manifest.perf]
+    labs = [r for r in report.labs if r.compiled and r.manifest.perf
+            and not any(o.status in ("untrusted", "policy") for o in r.outcomes)]
     if not labs:
         return
-    if not setup.have_solutions:
-        report.errors.append("--perf needs the reference (solutions/), which this checkout lacks")
+    reference, source = reference_bench(setup, all_labs)
+    if reference is None:
+        report.errors.append(source)
         return
-    # A lab that did not compile is benchmarked with its starter so that the binary links.
+    report.header.append(f"perf: reference benchmarks: {source}")
+    # The student's side: a tree with no solution at all; a lab that did not compile (or broke the
+    # policy) is benchmarked with its starter so that the binary links.
+    tree = setup.work / "trees" / "perf"
+    intake.make_tree(setup.checkout, tree, "00", [])
+    graded_ok = {r.manifest.number for r in report.labs if r.compiled
+                 and not any(o.status in ("untrusted", "policy") for o in r.outcomes)}
+    for lab, files in setup.files.items():
+        if lab in setup.manifests and lab not in graded_ok:
+            continue
+        for file, found in files.items():
+            if found is not None:
+                target = tree / "labs" / setup.folders[lab].name / file
+                shutil.copyfile(found, target)
+                target.chmod(0o644)
     for lab_report in report.labs:
-        if not lab_report.compiled:
+        if lab_report.manifest.number not in graded_ok:
             for file in lab_report.manifest.student_files:
                 shutil.copyfile(setup.checkout / "labs" / lab_report.manifest.name / file,
-                                setup.tree / "labs" / lab_report.manifest.name / file)
-    build = setup.tree / "build" / "grade-perf"
+                                tree / "labs" / lab_report.manifest.name / file)
+    build = setup.work / "build" / "perf-student"
     options = dict(CMAKE_BUILD_TYPE="Release", PARLAB_BENCHMARKS="ON", PARLAB_NATIVE="ON",
-                   **deps_options(setup))
-    log("perf stage: building both benchmark binaries")
-    ok, output = configure(setup.tree, build, all_labs, options, setup.logs, "perf")
-    status, output = (run(["cmake", "--build", str(build), "--target", "parlab_bench_lab",
-                           "parlab_bench_solution", "-j", str(setup.jobs)],
-                          setup.logs / "build-perf.log") if ok else (1, output))
-    if status != 0:
-        report.errors.append("perf: the benchmarks do not build:\n" + compiler_errors(output, setup.tree))
-        return
-    student, reference = build / "parlab_bench_lab", build / "parlab_bench_solution"
+                   PARLAB_FLAVOURS="lab", PARLAB_DEPS_FLAVOUR="")
+    log("perf stage: building the student's benchmarks")
+    try:
+        ok, output = configure(tree, build, all_labs, options, setup.logs, "perf-student")
+        status, output = (sandboxed_build(setup, Sealed(tree, []), build, ["parlab_bench_lab"],
+                                          "build-perf-student.log")
+                          if ok else (1, output))
+        if status != 0:
+            report.errors.append("perf: the student's benchmarks do not build:\n"
+                                 + verdicts.compiler_errors(output, tree))
+            return
+        student = setup.box.wrap([str(build / "parlab_bench_lab")], limits=grade_sandbox.test_limits(300, False),
+                                 readable=[tree, build], writable=[], env=grade_sandbox.clean_env(), cwd=build)
+        perf_runs(setup, labs, student, reference)
+    finally:
+        tree.chmod(0o700)
+        setup.box.kill_all()
+
+
+def perf_runs(setup: Setup, labs: list[LabReport], student: list[str], reference: list[str]) -> None:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     runs = setup.args.perf_runs
     for lab_report in labs:
@@ -589,8 +755,8 @@ def perf_stage(setup: Setup, report: Report, all_labs: list[str]) -> None:
             problem = ""
             for index in range(runs):
                 order = [("student", student), ("reference", reference)]
-                for who, binary in order if index % 2 == 0 else order[::-1]:
-                    seconds, error = bench_time(binary, perf.benchmark)
+                for who, command in order if index % 2 == 0 else order[::-1]:
+                    seconds, error = bench_time(command, perf.benchmark)
                     if seconds is None:
                         problem = problem or f"{who}: {error}"
                     else:
@@ -627,43 +793,44 @@ def grade(args: argparse.Namespace, report: Report) -> None:
     report.labs = [LabReport(manifest=m) for m in manifests.values()]
     if not manifests:
         return
-
+    grade_sandbox.become_subreaper()
+    box = grade_sandbox.choose(args.sandbox)
+    report.header.append(f"sandbox: {box.kind} ({box.why})")
+    policy = grade_policy.load()
+    if args.no_policy:
+        report.header.append("policy: NOT CHECKED (--no-policy, for testing the sandbox only)")
     work = pathlib.Path(args.workdir) if args.workdir else pathlib.Path(
         tempfile.mkdtemp(prefix="parlab-grade-"))
     if args.workdir:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
-    setup = Setup(args=args, checkout=checkout, work=work, tree=work / "parlab", logs=work / "logs",
-                  have_solutions=(checkout / "solutions").is_dir(), jobs=args.jobs)
+    work = work.resolve()
+    work.chmod(0o711)  # the sandbox's uid may pass through, never list or read what is not opened
+    setup = Setup(args=args, checkout=checkout, work=work, logs=work / "logs",
+                  have_solutions=(checkout / "solutions").is_dir(), jobs=args.jobs, box=box,
+                  policy=policy, folders=folders, manifests=manifests, report=report)
     setup.logs.mkdir(parents=True, exist_ok=True)
+    setup.logs.chmod(0o700)
+    solutions = checkout / "solutions"
+    solutions_mode = solutions.stat().st_mode & 0o777 if solutions.is_dir() else None
     try:
-        prepare(setup, report, manifests)
+        if solutions_mode is not None and box.kind == "user":
+            solutions.chmod(0o700)  # the user sandbox must not read the checkout's references
+        prepare(setup, report)
         if os.environ.get("PARLAB_GRADE_INJECT_FAULT"):  # the grader's own tests use this
             raise RuntimeError("a fault injected by PARLAB_GRADE_INJECT_FAULT")
-        all_labs = with_dependencies(list(manifests), folders)
-        build = setup.tree / "build" / "grade"
-        timeout = args.timeout or max(m.timeout for m in manifests.values())
-        options = dict(CMAKE_BUILD_TYPE="Release", PARLAB_BENCHMARKS="OFF",
-                       PARLAB_TEST_TIMEOUT=str(timeout), **deps_options(setup))
-        log("configuring")
-        ok, output = configure(setup.tree, build, all_labs, options, setup.logs, "plain")
-        if not ok:
-            report.errors.append("CMake could not configure the build (an error in the course "
-                                 "files, not in the submission):\n" + "\n".join(output.splitlines()[-20:]))
-            for lab_report in report.labs:
-                for part in lab_report.manifest.parts:
-                    for test, points in part.tests.items():
-                        lab_report.outcomes.append(Outcome(lab_report.manifest.number, part.id, test,
-                                                           points, "not-run", "not graded: the build "
-                                                           "could not be configured"))
-            return
         for lab_report in report.labs:
-            grade_lab_plain(setup, lab_report, build)
+            grade_lab_plain(setup, lab_report)
         if args.sanitize:
-            sanitize_stage(setup, report, args.sanitize, all_labs)
+            sanitize_stage(setup, report, args.sanitize)
         if args.perf:
-            perf_stage(setup, report, all_labs)
+            perf_stage(setup, report, with_dependencies(list(manifests), folders))
     finally:
+        left = box.kill_all()
+        if left:
+            report.header.append(f"killed {left} process(es) the submission left behind")
+        if solutions_mode is not None and box.kind == "user":
+            solutions.chmod(solutions_mode)
         if args.keep or args.workdir:
             report.header.append(f"work folder kept: {work}")
         else:
@@ -689,6 +856,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="parallel builds and tests")
     parser.add_argument("--workdir", help="build here (wiped first, kept after) instead of a temp folder")
     parser.add_argument("--keep", action="store_true", help="keep the temporary work folder")
+    parser.add_argument("--sandbox", choices=grade_sandbox.KINDS, default="auto",
+                        help="how student code runs: bwrap, user (root only), none (debugging)")
+    parser.add_argument("--no-policy", action="store_true",
+                        help="skip the policy checks (only to test the sandbox on its own)")
     parser.add_argument("--points-table", action="store_true",
                         help="print each lab's points as a Markdown table (for its handout) and stop")
     parser.add_argument("--check-manifests", action="store_true",

@@ -4,10 +4,12 @@ and GitHub Classroom's result. Every writer falls back to a minimal valid file i
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import pathlib
 import sys
+import tempfile
 import time
 import traceback
 import xml.etree.ElementTree as ET
@@ -26,7 +28,7 @@ def lab_summary(lab_report: LabReport) -> list[str]:
     number = int(lab_report.manifest.number)
     for part in lab_report.manifest.parts:
         lost = [o for o in lab_report.outcomes if o.part == part.id
-                and o.status not in ("passed", "not-compiled", "untrusted")]
+                and o.status not in ("passed", "not-compiled", "untrusted", "policy")]
         if not lost:
             continue
         reasons = {o.words for o in lost}
@@ -181,12 +183,27 @@ def write_outputs(args: argparse.Namespace, report: Report) -> int:
             failures += 1
             content = fallback(path, report, traceback.format_exc())
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(content)
+            write_atomically(path, content)
         except OSError as error:
             failures += 1
             print(f"error: could not write {path}: {error}", file=sys.stderr)
     return failures
+
+
+def write_atomically(path: pathlib.Path, content: str) -> None:
+    """Writes a new file and renames it over path: whatever sits at path (a symbolic link a
+    submission planted in a shared folder) is replaced, never followed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w") as out:
+            out.write(content)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def junit_to_text(report: Report) -> str:

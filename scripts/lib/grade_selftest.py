@@ -1,7 +1,9 @@
 """The grader's own tests: grades the fixture submissions of scripts/grade_fixtures/labNN/cases.json
 and checks each report (score, per-test status, plain-words phrases, valid results.json, JUnit
-and Classroom files); then checks that a manifest missing a test is reported, and that a [[rule]]
-gate zeroes its parts. Run by scripts/lib/grade_selftest.sh."""
+and Classroom files, no process of the submission left alive); grades the reference and one
+attack in the other modes (Classroom in place, Gradescope's run_autograder, the user sandbox);
+then checks that a manifest missing a test is reported, and that a [[rule]] gate zeroes its
+parts. Run by scripts/lib/grade_selftest.sh."""
 
 from __future__ import annotations
 
@@ -26,19 +28,44 @@ def lab_folder(lab: str, under: pathlib.Path) -> pathlib.Path:
 
 
 def make_submission(case: dict, lab: str, fixtures: pathlib.Path, into: pathlib.Path) -> None:
+    """A submission folder for a case: the base's student files (starter = labs/, solution =
+    solutions/), a patch applied to them (`git apply`, paths as in the repository, e.g.
+    solutions/01_copying_threads/copying_threads.hpp), snippets appended to lab files, and a
+    whole folder laid over it; @CHECKOUT@ in a student file becomes this checkout's path."""
     import grading_manifest  # noqa: PLC0415 - beside this file
 
-    manifest = grading_manifest.load(lab_folder(lab, ROOT / "labs"))
+    lab_dir = lab_folder(lab, ROOT / "labs")
+    manifest = grading_manifest.load(lab_dir)
     base = case.get("base", "none")
-    if base in ("starter", "solution"):
-        source = lab_folder(lab, ROOT / ("labs" if base == "starter" else "solutions"))
-        for file in manifest.student_files:
-            target = into / file if case.get("flat") else into / "labs" / manifest.name / file
+    into.mkdir(parents=True, exist_ok=True)
+    if base not in ("starter", "solution"):
+        if case.get("files"):
+            shutil.copytree(fixtures / case["files"], into, dirs_exist_ok=True)
+        return
+    side = "labs" if base == "starter" else "solutions"
+    with tempfile.TemporaryDirectory(prefix="parlab-fixture-") as scratch:
+        work = pathlib.Path(scratch) / side / lab_dir.name
+        work.mkdir(parents=True)
+        files = list(manifest.student_files) + list(case.get("append", {}))
+        for file in files:
+            source = (ROOT / side / lab_dir.name / file)
+            if not source.is_file():
+                source = lab_dir / file
+            (work / file).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, work / file)
+        if case.get("patch"):
+            subprocess.run(["git", "apply", "--unidiff-zero", str(fixtures / case["patch"])],
+                           cwd=scratch, check=True)
+        for file, snippet in case.get("append", {}).items():
+            with open(work / file, "a") as out:
+                out.write((fixtures / snippet).read_text())
+        for file in files:
+            text = (work / file).read_text().replace("@CHECKOUT@", str(ROOT))
+            target = into / pathlib.PurePath(file).name if case.get("flat") else into / "labs" / lab_dir.name / file
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source / file, target)
+            target.write_text(text)
     if case.get("files"):
         shutil.copytree(fixtures / case["files"], into, dirs_exist_ok=True)
-    into.mkdir(parents=True, exist_ok=True)
 
 
 def statuses_from_junit(path: pathlib.Path) -> dict[str, str]:
@@ -115,7 +142,34 @@ def run_case(case: dict, lab: str, fixtures: pathlib.Path, scratch: pathlib.Path
     for phrase in case.get("text", []):
         if phrase not in done.stdout:
             problems.append(f"the report does not say {phrase!r}")
+    for phrase in case.get("absent", []):
+        if phrase in done.stdout or phrase in json.dumps(results):
+            problems.append(f"the report says {phrase!r}")
+    problems += leftovers(submission)
     return problems
+
+
+def leftovers(submission: pathlib.Path) -> list[str]:
+    """Processes the graded submission left alive: any of the sandbox's uid, or any running a
+    program built from it (the 'none' sandbox runs as the grader)."""
+    uid = int(os.environ.get("PARLAB_SANDBOX_UID", "64123"))
+    alive = []
+    for entry in pathlib.Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            state = (entry / "stat").read_text().rpartition(")")[2].split()[0]
+            if state in ("Z", "X"):
+                continue
+            owner = entry.stat().st_uid
+            exe = os.readlink(entry / "exe") if owner != uid else ""
+        except OSError:
+            continue
+        if owner == uid or "parlab-grade-" in exe:
+            alive.append(entry.name)
+    if not alive:
+        return []
+    return [f"{len(alive)} process(es) of the submission are still alive: {' '.join(alive[:10])}"]
 
 
 def copy_of_checkout(scratch: pathlib.Path) -> pathlib.Path:
@@ -149,7 +203,9 @@ def manifest_cases(lab: str, fixtures: pathlib.Path, scratch: pathlib.Path) -> d
                             'parts = ["A"]\nsays = "a rule of the grader\'s self-test"\n')
         out = scratch / "out" / "rule_gate"
         out.mkdir(parents=True)
-        done = subprocess.run([str(copy / "scripts/grade"), "--lab", lab, "--dir", str(fixtures / "crash"),
+        crash = scratch / "submission" / "rule_gate"
+        make_submission({"base": "solution", "patch": "crash.patch"}, lab, fixtures, crash)
+        done = subprocess.run([str(copy / "scripts/grade"), "--lab", lab, "--dir", str(crash),
                                "--junit", str(out / "junit.xml")],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         (out / "report.txt").write_text(done.stdout)
@@ -163,6 +219,119 @@ def manifest_cases(lab: str, fixtures: pathlib.Path, scratch: pathlib.Path) -> d
     return failures
 
 
+def grade_and_check(command: list[str], out: pathlib.Path, expect_score: float, phrases: list[str],
+                    cwd: pathlib.Path | None = None, env: dict | None = None) -> list[str]:
+    """Runs a grading command that writes out/results.json; checks exit 0, score and phrases."""
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          cwd=cwd, env=dict(os.environ, PARLAB_NO_INSTALL="1", **(env or {})))
+    (out / "report.txt").write_text(done.stdout)
+    problems = [] if done.returncode == 0 else [f"exit status {done.returncode}"]
+    try:
+        results = json.loads((out / "results.json").read_text())
+    except (OSError, ValueError) as error:
+        return problems + [f"no valid results.json: {error}"]
+    if abs(results.get("score", -1) - expect_score) > 1e-9:
+        problems.append(f"score {results.get('score')}, expected {expect_score}")
+    text = done.stdout + results.get("output", "")
+    problems += [f"the report does not say {p!r}" for p in phrases if p not in text]
+    return problems
+
+
+def lab_files(lab: str, side: str) -> dict[str, pathlib.Path]:
+    import grading_manifest  # noqa: PLC0415 - beside this file
+
+    folder = lab_folder(lab, ROOT / "labs")
+    return {f: ROOT / side / folder.name / f for f in grading_manifest.load(folder).student_files}
+
+
+def mode_cases(lab: str, fixtures: pathlib.Path, scratch: pathlib.Path, only: list[str]) -> dict[str, list[str]]:
+    """The other ways a submission is graded: GitHub Classroom's in-place run in a student release
+    with the reference laid over it, Gradescope's run_autograder (as root, AUTOGRADER_ROOT in a
+    temp folder), and the user sandbox (as root); each with the honest reference (full marks) and
+    with an attack (0, and nothing left alive)."""
+    failures: dict[str, list[str]] = {}
+    folder = lab_folder(lab, ROOT / "labs")
+    maximum = __import__("grading_manifest").load(folder).max_points
+    attack = json.loads((fixtures / "cases.json").read_text()).get("mode_attack", {})
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
+    if wanted("classroom"):  # a student release; the reference laid over it, graded in place
+        release = scratch / "release"
+        done = subprocess.run([str(ROOT / "scripts/release-student"), str(release), "--lab", str(int(lab)),
+                               "--no-check"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env=dict(os.environ, PARLAB_NO_INSTALL="1"))
+        if done.returncode != 0:
+            failures["classroom"] = [f"release-student failed:\n{done.stdout[-800:]}"]
+        else:
+            for file, source in lab_files(lab, "solutions").items():
+                shutil.copyfile(source, release / "labs" / folder.name / file)
+            problems = []
+            for name, expect, phrases in (("honest", maximum, ["sandbox: "]),
+                                          ("attack", 0, attack.get("text", []))):
+                out = scratch / "out" / f"classroom_{name}"
+                out.mkdir(parents=True)
+                if name == "attack":
+                    for file, snippet in attack.get("append", {}).items():
+                        with open(release / "labs" / folder.name / file, "a") as target:
+                            target.write((fixtures / snippet).read_text())
+                problems += [f"{name}: {p}" for p in grade_and_check(
+                    [str(release / "scripts/grade"), "--lab", lab, "--json", str(out / "results.json"),
+                     "--classroom", str(out / "classroom.txt")], out, expect, phrases, cwd=release)]
+                problems += [f"{name}: {p}" for p in leftovers(release)]
+            if problems:
+                failures["classroom"] = problems
+    if wanted("gradescope") and os.geteuid() == 0:
+        problems = []
+        for name, expect, phrases in (("honest", maximum, ["sandbox: "]), ("attack", 0, attack.get("text", []))):
+            root = scratch / f"autograder_{name}"
+            shutil.copytree(ROOT, root / "source", ignore=shutil.ignore_patterns(".git", "build", "__pycache__"))
+            (root / "source" / "grade-args").write_text(f"--lab\n{lab}\n")
+            submission = root / "submission" / "labs" / folder.name
+            submission.mkdir(parents=True)
+            for file, source in lab_files(lab, "solutions").items():
+                shutil.copyfile(source, submission / file)
+                if name == "attack" and file in attack.get("append", {}):
+                    with open(submission / file, "a") as target:
+                        target.write((fixtures / attack["append"][file]).read_text())
+            out = scratch / "out" / f"gradescope_{name}"
+            out.mkdir(parents=True)
+            problems += [f"{name}: {p}" for p in grade_and_check(
+                [str(root / "source/scripts/gradescope/run_autograder")], out, expect, phrases,
+                env={"AUTOGRADER_ROOT": str(root)})]
+            shutil.copyfile(root / "results" / "results.json", out / "results.json") if (
+                root / "results" / "results.json").is_file() else None
+            problems = [p for p in problems if "no valid results.json" not in p]
+            problems += [f"{name}: {p}" for p in check_results_file(root / "results" / "results.json",
+                                                                    expect, phrases)]
+            problems += [f"{name}: {p}" for p in leftovers(root)]
+        if problems:
+            failures["gradescope"] = problems
+    if wanted("user_sandbox") and os.geteuid() == 0:
+        problems = []
+        for name, case in (("honest", {"name": "user_honest", "base": "solution", "score": maximum,
+                                       "args": ["--sandbox", "user"], "text": ["sandbox: user"]}),
+                           ("attack", dict(attack.get("sandbox_case", {}), name="user_attack",
+                                           args=["--sandbox", "user", "--no-policy"]))):
+            problems += [f"{name}: {p}" for p in run_case(case, lab, fixtures, scratch, ROOT / "scripts" / "grade")]
+        if problems:
+            failures["user_sandbox"] = problems
+    return failures
+
+
+def check_results_file(path: pathlib.Path, expect: float, phrases: list[str]) -> list[str]:
+    try:
+        results = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        return [f"no valid {path}: {error}"]
+    problems = []
+    if abs(results.get("score", -1) - expect) > 1e-9:
+        problems.append(f"score {results.get('score')}, expected {expect}")
+    text = results.get("output", "") + json.dumps(results.get("tests", []))
+    return problems + [f"results.json does not say {p!r}" for p in phrases if p not in text]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--case", action="append", default=[], help="run only these cases")
@@ -170,6 +339,14 @@ def main() -> int:
     args = parser.parse_args()
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
     grade = ROOT / "scripts" / "grade"
+    import grade_sandbox  # noqa: PLC0415 - beside this file
+
+    try:
+        sandbox_kind = grade_sandbox.choose("auto").kind
+    except RuntimeError as error:
+        print(f"no sandbox: {error}")
+        sandbox_kind = "none"
+    print(f"sandbox on this machine: {sandbox_kind}", flush=True)
     scratch = pathlib.Path(tempfile.mkdtemp(prefix="parlab-grade-selftest-"))
     failed = 0
     started = time.time()
@@ -183,6 +360,10 @@ def main() -> int:
             for case in spec["cases"]:
                 if args.case and case["name"] not in args.case:
                     continue
+                if "--no-policy" in case.get("args", []) and sandbox_kind == "none":
+                    print(f"skip lab{lab}/{case['name']}: no sandbox works on this machine (not root, no "
+                          f"bubblewrap): nothing would stop the attack")
+                    continue
                 begun = time.time()
                 problems = run_case(case, lab, cases_file.parent, scratch, grade)
                 verdict = "ok  " if not problems else "FAIL"
@@ -190,6 +371,19 @@ def main() -> int:
                 for problem in problems:
                     print(f"       {problem}")
                 failed += bool(problems)
+            modes = ("classroom", "gradescope", "user_sandbox")
+            if not args.case or any(c in args.case for c in modes):
+                begun = time.time()
+                failures = mode_cases(lab, cases_file.parent, scratch, [c for c in args.case if c in modes])
+                for name in modes:
+                    if args.case and name not in args.case:
+                        continue
+                    verdict = "ok  " if name not in failures else "FAIL"
+                    print(f"{verdict} lab{lab}/{name}", flush=True)
+                    for problem in failures.get(name, []):
+                        print(f"       {problem}")
+                print(f"     ({time.time() - begun:.0f} s)")
+                failed += len(failures)
             if not args.case or any(c in args.case for c in ("manifest_missing_test", "rule_gate")):
                 begun = time.time()
                 failures = manifest_cases(lab, cases_file.parent, scratch)

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # scripts/lib/grade_selftest.sh: the grader's own tests (CI runs them). Grades every fixture
 # submission of scripts/grade_fixtures/labNN/cases.json with scripts/grade and checks each report:
-# full marks for the reference, zero for the starter, and the right words for submissions that
-# crash, hang, race, do not compile, edit a test, or meet a grader fault; plus a manifest that
-# misses a test, and a rule gate. About 100 s on an idle 2-core machine (230 s measured while
-# other builds shared it); the race case builds lab 1 a second time with ThreadSanitizer.
+# full marks for the reference, zero for the starter, the right words for submissions that crash,
+# hang, race, do not compile, edit a test, or meet a grader fault; zero with a plain reason for
+# every attack (scripts/grade_fixtures/lab01/attacks/: including the reference, exiting early,
+# faking success, detached processes, fork bombs, memory, huge files, sockets, reading the tests),
+# the grader exiting 0 with valid files, and no process of the submission alive afterwards; then
+# the same reference and one attack in the other modes (GitHub Classroom in place in a student
+# release, Gradescope's run_autograder as root, the user sandbox as root); plus a manifest that
+# misses a test, and a rule gate.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -13,9 +17,8 @@ if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
 Usage: scripts/lib/grade_selftest.sh [--case NAME]... [--keep]
 
 Runs the grader's fixture tests (scripts/grade_fixtures/labNN/cases.json); --case runs only the
-named cases (full_marks, starter, flat_layout, crash, hang, race, no_compile, edits_test,
-grader_fault, manifest_missing_test, rule_gate); --keep keeps every report under /tmp.
-Exit status 1 when a case fails.
+named cases (those of cases.json, and classroom, gradescope, user_sandbox, manifest_missing_test,
+rule_gate); --keep keeps every report under /tmp. Exit status 1 when a case fails.
 USAGE
   exit 0
 fi

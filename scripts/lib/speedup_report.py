@@ -2,7 +2,7 @@
 
 Benchmarks are named workload/stage/n/threads (see common/bench/bench_support.hpp); every
 figure is the median over repetitions, shown with its spread (min-max). Used by scripts/speedup;
-tested by scripts/lib/speedup_report_test.py on a recorded JSON file.
+tested by scripts/tests/test_speedup_report.py on a recorded JSON file.
 """
 
 from __future__ import annotations

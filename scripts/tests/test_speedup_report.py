@@ -1,5 +1,5 @@
 """Tests of speedup_report.py on a recorded Google Benchmark run (testdata/): the exact table
-text, and chart files that exist and are not empty. Run: python3 -m unittest speedup_report_test"""
+text, and chart files that exist and are not empty. Run with the other scripts tests (scripts/tests/__init__.py)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,301 @@
+"""The grader's sandbox: how every command that compiles or runs a submission's code is wrapped.
+
+Three kinds (scripts/grade --sandbox; `auto` picks the first that works):
+  bwrap  bubblewrap: own user, PID, network, IPC and mount namespaces; only /usr (read-only), the
+         lab's sealed source tree (read-only), its build folder (read-write while building) and
+         the test's own report folder (read-write) are visible; a private /tmp; the whole PID
+         namespace dies with the command (--die-with-parent, and PID 1 leaving kills the rest).
+  user   no namespaces (a container such as Gradescope's forbids them): the command runs as an
+         unprivileged uid that owns nothing of the grader's; everything else is hidden by file
+         permissions; every process of that uid is killed after each lab.
+  none   for debugging the grader only: the command runs as the grader.
+All kinds apply resource limits (prlimit): processes, address space, file size, CPU time.
+When the grader runs as root, bwrap and user both run as the sandbox uid (PARLAB_SANDBOX_UID,
+default 64123: a uid that no account uses), so that the process limit counts only the
+submission's processes and no file of the grader is writable to them."""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import os
+import pathlib
+import pwd
+import shutil
+import signal
+import subprocess
+import time
+
+DEFAULT_UID = 64123
+KINDS = ("auto", "bwrap", "user", "none")
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    processes: int = 512  # RLIMIT_NPROC counts threads too, per uid
+    memory_bytes: int | None = 4 << 30  # RLIMIT_AS; None under sanitizers (their shadow memory)
+    file_bytes: int = 64 << 20  # RLIMIT_FSIZE: the largest file one process may write
+    cpu_seconds: int = 600  # RLIMIT_CPU per process
+
+    def prlimit(self, extra_processes: int = 0) -> list[str]:
+        memory = self.memory_bytes if self.memory_bytes is not None else "unlimited"
+        return ["prlimit", f"--nproc={self.processes + extra_processes}", f"--as={memory}",
+                f"--fsize={self.file_bytes}", f"--cpu={self.cpu_seconds}", "--core=0"]
+
+
+BUILD_LIMITS = Limits(processes=512, memory_bytes=6 << 30, file_bytes=1 << 30, cpu_seconds=900)
+
+
+def test_limits(timeout: float, sanitized: bool) -> Limits:
+    return Limits(processes=512, memory_bytes=None if sanitized else 4 << 30,
+                  file_bytes=64 << 20, cpu_seconds=int(timeout * 4) + 30)
+
+
+# Environment variables a sandboxed command gets; nothing else of the grader's passes through
+# (a compiler launcher such as ccache is dropped on purpose: a shared cache would let one
+# submission's build write what another's reads).
+PASS_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "TERM")
+
+
+def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: os.environ[k] for k in PASS_ENV if k in os.environ}
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    env.update(HOME="/tmp", TMPDIR="/tmp")
+    env.update(extra or {})
+    return env
+
+
+@dataclasses.dataclass
+class Sandbox:
+    kind: str  # bwrap | user | none
+    uid: int | None  # the uid commands run as; None: the grader's own
+    why: str = ""  # how it was chosen (said in the report)
+    # RLIMIT_NPROC counts every process of a uid: running as the grader's own uid (not root), the
+    # processes it already has are added so that the limit bounds only the submission's.
+    extra_processes: int = 0
+
+    # ---- wrapping a command ------------------------------------------------------------------
+
+    def wrap(self, argv: list[str], *, limits: Limits, readable: list[pathlib.Path],
+             writable: list[pathlib.Path], env: dict[str, str], cwd: pathlib.Path | None = None,
+             binds: dict[str, pathlib.Path] | None = None,
+             masks: list[pathlib.Path] | None = None) -> list[str]:
+        """The command line that runs argv in this sandbox. `readable` and `writable` are the only
+        grader folders it sees (bwrap) or may write (user: by ownership, set up by the caller);
+        `binds` maps a path inside the sandbox to a writable folder outside (bwrap only); each of
+        `masks` (folders inside `readable`) is covered by an empty one (bwrap; the user sandbox
+        relies on their permissions, which the caller sets)."""
+        prefix = self._drop()
+        command = prefix + limits.prlimit(self.extra_processes)
+        if self.kind == "bwrap":
+            command += bwrap_args(readable, writable, env, cwd, binds or {}, masks or [])
+        else:
+            command += ["env", "-i"] + [f"{k}={v}" for k, v in sorted(env.items())]
+        return command + ["--"] + argv if self.kind == "bwrap" else command + argv
+
+    def _drop(self) -> list[str]:
+        if self.uid is None or self.kind == "none":
+            return []
+        return ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups",
+                "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
+
+    # ---- files the sandboxed uid may write or must not read -----------------------------------
+
+    def give(self, folder: pathlib.Path) -> None:
+        """Makes folder (created if needed) writable to the sandbox and to nobody else."""
+        folder.mkdir(parents=True, exist_ok=True)
+        if self.uid is not None and self.kind != "none":
+            os.chown(folder, self.uid, self.uid)
+        folder.chmod(0o700)
+
+    def take_back(self, folder: pathlib.Path) -> None:
+        """Closes a folder the sandbox owned: its processes can no longer enter it."""
+        if folder.exists() and self.uid is not None and self.kind != "none":
+            os.chown(folder, os.getuid(), os.getgid())
+            folder.chmod(0o700)
+
+    # ---- after each lab -------------------------------------------------------------------------
+
+    def kill_all(self) -> int:
+        """Kills every process of the sandbox uid (user kind; bwrap's die with their namespace) and
+        returns how many were alive. Never touches a process of any other uid."""
+        if self.uid is None or self.kind == "none":
+            return 0
+        alive = 0
+        for _ in range(20):
+            pids = processes_of(self.uid)
+            if not pids:
+                break
+            alive = max(alive, len(pids))
+            # kill(-1) as that uid signals exactly the processes that uid may signal: its own.
+            subprocess.run(self._drop() + ["kill", "-KILL", "-1"], check=False,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.05)
+            reap_zombies()
+        return alive
+
+
+def become_subreaper() -> None:
+    """Orphans of the commands this process starts become its children instead of PID 1's, which
+    in a container may never reap them: a zombie still counts against the sandbox's process limit.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def reap_zombies() -> None:
+    """Collects the exit status of every child that has ended (never blocks)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in pathlib.Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if len(fields) > 1 and fields[1] == str(pid) and fields[0] not in ("Z", "X"):
+                found.append(int(entry.name))
+    return found
+
+
+def kill_children() -> int:
+    """Kills and reaps every living child of this process (a subreaper: the orphans a test left
+    are its children now) until none is left; returns how many there were."""
+    killed = 0
+    for _ in range(50):
+        reap_zombies()
+        pids = children_of(os.getpid())
+        if not pids:
+            break
+        killed += len(pids)
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.02)
+    reap_zombies()
+    return killed
+
+
+def processes_of(uid: int) -> list[int]:
+    pids = []
+    for entry in pathlib.Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid != uid:
+                    continue
+                state = (entry / "stat").read_text().rpartition(")")[2].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state not in ("Z", "X"):  # a zombie is dead already; its parent has yet to reap it
+                pids.append(int(entry.name))
+    return pids
+
+
+def bwrap_args(readable: list[pathlib.Path], writable: list[pathlib.Path], env: dict[str, str],
+               cwd: pathlib.Path | None, binds: dict[str, pathlib.Path],
+               masks: list[pathlib.Path] = ()) -> list[str]:
+    args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
+            "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin",
+            "/sbin", "--symlink", "usr/lib", "/lib"]
+    if pathlib.Path("/lib64").exists():
+        args += ["--symlink", "usr/lib64", "/lib64"]
+    for name in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime"):
+        if pathlib.Path("/etc", name).exists():
+            args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    for path in readable:
+        args += ["--ro-bind", str(path), str(path)]
+    for path in writable:
+        args += ["--bind", str(path), str(path)]
+    for path in masks:
+        args += ["--tmpfs", str(path), "--remount-ro", str(path)]
+    for inside, outside in binds.items():
+        args += ["--bind", str(outside), inside]
+    for key, value in sorted(env.items()):
+        args += ["--setenv", key, value]
+    if cwd is not None:
+        args += ["--chdir", str(cwd)]
+    return args
+
+
+def sandbox_uid() -> int:
+    uid = int(os.environ.get("PARLAB_SANDBOX_UID", DEFAULT_UID))
+    if uid == 0:
+        raise ValueError("PARLAB_SANDBOX_UID must not be 0")
+    return uid
+
+
+def _works(box: Sandbox) -> tuple[bool, str]:
+    probe = box.wrap(["true"], limits=Limits(), readable=[], writable=[], env=clean_env())
+    try:
+        done = subprocess.run(probe, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return False, str(error)
+    return done.returncode == 0, done.stdout.strip()[-200:]
+
+
+def choose(kind: str) -> Sandbox:
+    """The sandbox to use: `kind` as asked, or for `auto` bwrap if it works here, else user (as
+    root), else none. Raises RuntimeError when the kind asked for cannot work."""
+    root = os.geteuid() == 0
+    uid = sandbox_uid() if root else None
+    own = 0 if root else len(processes_of(os.getuid())) + 64
+    if uid is not None:
+        with_name = None
+        try:
+            with_name = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            pass
+        if with_name and with_name != "parlab-sandbox":
+            raise RuntimeError(f"the sandbox uid {uid} belongs to the account {with_name!r}; set "
+                               f"PARLAB_SANDBOX_UID to an unused uid")
+    if kind in ("auto", "bwrap") and shutil.which("bwrap"):
+        box = Sandbox("bwrap", uid, extra_processes=own)
+        ok, why = _works(box)
+        if ok:
+            box.why = "bubblewrap namespaces" + (f", uid {uid}" if uid else ", the grader's uid")
+            return box
+        if kind == "bwrap":
+            raise RuntimeError(f"--sandbox bwrap: bubblewrap cannot run here: {why}")
+        failed = f"bubblewrap cannot run here ({why or 'no reason given'})"
+    elif kind == "bwrap":
+        raise RuntimeError("--sandbox bwrap: bubblewrap (Debian's bubblewrap package) is not installed")
+    else:
+        failed = "bubblewrap is not installed" if kind == "auto" else ""
+    if kind in ("auto", "user"):
+        if root:
+            box = Sandbox("user", uid)
+            ok, why = _works(box)
+            if ok:
+                box.why = f"unprivileged uid {uid} with resource limits" + (f"; {failed}" if failed else "")
+                return box
+            raise RuntimeError(f"the user sandbox cannot run here: {why}")
+        if kind == "user":
+            raise RuntimeError("--sandbox user needs the grader to run as root (to drop to another uid)")
+    return Sandbox("none", None, extra_processes=own, why="NO SANDBOX: the submission ran as the grader"
+                   + (f" ({failed}; not root, so no unprivileged uid either)" if failed else ""))
+
+
+def raise_signal_of(status: int) -> int:
+    """Exit status of a wrapper whose child died of a signal: bwrap and prlimit report 128 + n;
+    re-raising n lets CTest see a crash rather than a failure."""
+    if status > 128 and status - 128 in (signal.SIGSEGV, signal.SIGABRT, signal.SIGILL,
+                                         signal.SIGFPE, signal.SIGBUS, signal.SIGKILL,
+                                         signal.SIGXCPU, signal.SIGXFSZ):
+        return status - 128
+    return 0

@@ -1,0 +1,125 @@
+"""grade_policy.py: the rules of scripts/grade_policy.toml on tokens, includes, symbols and the
+headers an object was built from. The starters and solutions themselves must pass the policy."""
+
+from __future__ import annotations
+
+import pathlib
+import shutil
+import tempfile
+import unittest
+
+import grade_policy as gp
+import grading_manifest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+POLICY = gp.load()
+
+
+def dump(*tokens: tuple[str, str, int, bool]) -> str:
+    """Text as clang -dump-raw-tokens prints it."""
+    return "\n".join(f"{kind} '{text}'\t{' [StartOfLine]' if first else ''}\tLoc=<f.hpp:{line}:1>"
+                     for kind, text, line, first in tokens)
+
+
+class TokensTest(unittest.TestCase):
+    def test_parses_clang_output_without_whitespace_and_comments(self):
+        tokens = gp.parse_raw_tokens(dump(("comment", "// exit", 1, True), ("unknown", " ", 1, False),
+                                          ("raw_identifier", "exit", 2, True)))
+        self.assertEqual([(t.kind, t.text, t.line) for t in tokens], [("raw_identifier", "exit", 2)])
+
+    def test_a_banned_identifier_names_rule_file_and_line(self):
+        tokens = gp.parse_raw_tokens(dump(("raw_identifier", "std", 7, True), ("coloncolon", "::", 7, False),
+                                          ("raw_identifier", "_Exit", 7, False)))
+        [problem] = gp.check_source(POLICY, "labs/x/a.hpp", tokens, set(), set())
+        self.assertEqual(problem.rule, "process control")
+        self.assertIn("labs/x/a.hpp:7: `_Exit`", problem.words())
+
+    def test_includes(self):
+        tokens = gp.parse_raw_tokens(dump(
+            ("hash", "#", 1, True), ("raw_identifier", "include", 1, False), ("string_literal", '"common/data.hpp"', 1, False),
+            ("hash", "#", 2, True), ("raw_identifier", "include", 2, False), ("less", "<", 2, False),
+            ("raw_identifier", "vector", 2, False), ("greater", ">", 2, False),
+            ("hash", "#", 3, True), ("raw_identifier", "include", 3, False),
+            ("string_literal", '"../../solutions/01_x/a.hpp"', 3, False),
+            ("hash", "#", 4, True), ("raw_identifier", "include", 4, False), ("less", "<", 4, False),
+            ("raw_identifier", "fstream", 4, False), ("greater", ">", 4, False),
+            ("hash", "#", 5, True), ("raw_identifier", "include", 5, False), ("raw_identifier", "HEADER", 5, False)))
+        self.assertEqual([i[:2] for i in gp.includes(tokens)],
+                         [(1, "common/data.hpp"), (2, "vector"), (3, "../../solutions/01_x/a.hpp"),
+                          (4, "fstream"), (5, "HEADER")])
+        lines = [p.where for p in gp.check_source(POLICY, "a.hpp", tokens, set(), set())]
+        self.assertEqual(lines, ["a.hpp:3", "a.hpp:4", "a.hpp:5"])
+
+    def test_include_rules(self):
+        allowed = lambda header, quoted: gp.include_allowed(POLICY, header, quoted, {"pool.hpp"}, {"deque.hpp"})
+        self.assertTrue(allowed("pool.hpp", True))
+        self.assertTrue(allowed("deque.hpp", True))
+        self.assertTrue(allowed("atomic", False))
+        self.assertFalse(allowed("/etc/passwd", True))
+        self.assertFalse(allowed("other.hpp", True))
+        self.assertFalse(allowed("unistd.h", False))
+        self.assertFalse(allowed("common/../solutions/a.hpp", True))
+
+
+class ObjectsTest(unittest.TestCase):
+    def test_undefined_symbols_against_the_rules(self):
+        nm = "exit U\n_ZNSt14basic_ofstreamIcSt11char_traitsIcEE4openEPKc U\nmemcpy U\nsocket@GLIBC_2.2.5 U"
+        found = gp.check_symbols(POLICY, "a.o", gp.undefined_symbols(nm))
+        self.assertEqual([p.rule for p in found], ["process control", "files and sockets", "files and sockets"])
+
+    def test_a_symbol_the_release_files_explain_is_not_the_students(self):
+        # common/testing/bounded.hpp calls std::_Exit(3) when a bounded wait gives up
+        self.assertEqual(gp.check_symbols(POLICY, "t.o", ["_Exit"], frozenset({"std", "_Exit"})), [])
+        self.assertEqual(len(gp.check_symbols(POLICY, "t.o", ["_Exit"], frozenset({"std"}))), 1)
+
+    def test_raw_system_calls_in_the_disassembly(self):
+        dump = ("/b/x.o:     file format elf64-x86-64\n\nDisassembly of section .text:\n\n"
+                "0000000000000000 <_Z5sneakv>:\n   0:\tmov    $0x3c,%eax\n   5:\tsyscall \n"
+                "0000000000000010 <_Z4finev>:\n  10:\tret    \n")
+        [problem] = gp.check_instructions(POLICY, dump)
+        self.assertEqual((problem.rule, problem.what), ("raw system calls", "syscall"))
+        self.assertIn("_Z5sneakv", problem.where)
+
+    def test_gtest_names_are_banned_by_prefix(self):
+        tokens = gp.parse_raw_tokens(dump(("raw_identifier", "GTEST_SKIP", 4, True),
+                                          ("raw_identifier", "testing", 5, True)))
+        self.assertEqual([p.rule for p in gp.check_source(POLICY, "a.hpp", tokens, set(), set())],
+                         ["test framework", "test framework"])
+
+    def test_ninja_deps_outside_the_allowed_folders(self):
+        deps = gp.parse_ninja_deps("a.o: #deps 3, deps mtime 1 (VALID)\n    /usr/include/c++/12/vector\n"
+                                   "    /t/labs/01/a.hpp\n    /elsewhere/solutions/01/a.hpp\n\n")
+        found = gp.check_dependencies(POLICY, "a.o", deps["a.o"], ["/usr/", "/t/labs/01/"])
+        self.assertEqual([p.what for p in found], ["#include of /elsewhere/solutions/01/a.hpp"])
+
+
+@unittest.skipUnless(shutil.which("clang"), "needs clang")
+class ReleaseFilesTest(unittest.TestCase):
+    def test_every_starter_and_solution_passes_the_policy(self):
+        labs = sorted((ROOT / "labs").glob("[0-9][0-9]_*"))
+        student_files = {lab.name[:2]: grading_manifest.load(lab).student_files
+                         for lab in labs if (lab / "grading.toml").is_file()}
+        for lab in labs:
+            if lab.name[:2] not in student_files:
+                continue
+            deps = {pathlib.PurePath(f).name for d in grading_manifest.depends_of(lab)
+                    for f in student_files.get(d, [])}
+            own = {p.name for p in lab.iterdir()}
+            for side in ("labs", "solutions"):
+                for file in student_files[lab.name[:2]]:
+                    path = ROOT / side / lab.name / file
+                    if path.is_file():
+                        with self.subTest(path=str(path.relative_to(ROOT))):
+                            self.assertEqual(gp.check_source(POLICY, str(path), gp.raw_tokens(path), own, deps), [])
+
+    def test_a_word_in_a_comment_or_string_is_not_a_token(self):
+        with tempfile.TemporaryDirectory() as folder:
+            path = pathlib.Path(folder) / "a.hpp"
+            path.write_text('// exit(0) here\nconst char* s = "fork()";\nint f() { return 1; }\n')
+            self.assertEqual(gp.check_source(POLICY, "a.hpp", gp.raw_tokens(path), set(), set()), [])
+            path.write_text("int f() { exit(0); }\n")
+            self.assertEqual(len(gp.check_source(POLICY, "a.hpp", gp.raw_tokens(path), set(), set())), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
