@@ -124,6 +124,22 @@ def ctest_executables(show_only_json: str, flavour: str = "solution") -> dict[st
     return result
 
 
+def executables_from_sources(tree: pathlib.Path, build: pathlib.Path,
+                             flavour: str = "solution") -> dict[str, str]:
+    """Maps 'labNN.Suite.Test' to its executable by reading the TEST()s of each lab's *_test.cpp,
+    as parlab_add_lab does (one executable labNN_<flavour>_<stem> per test file, in the lab's build
+    folder). CTest's --show-only omits the command of a test whose executable is not built yet,
+    which is every test of a fresh scratch build (CI's case)."""
+    result = {}
+    for source in sorted(tree.glob("labs/[0-9][0-9]_*/*_test.cpp")):
+        lab = source.parent.name[:2]
+        exe = build / "labs" / source.parent.name / f"lab{lab}_{flavour}_{source.stem}"
+        for suite, name in re.findall(r"^\s*TEST(?:_F)?\(\s*(\w+)\s*,\s*(\w+)\s*\)",
+                                      source.read_text(errors="replace"), flags=re.M):
+            result[f"lab{lab}.{suite}.{name}"] = str(exe)
+    return result
+
+
 def group_by_executable(tests: list[str], executables: dict[str, str]) -> list[tuple[str, list[str]]]:
     """Splits ordered tests into runs of consecutive tests that share an executable, so that a
     mutant builds an executable only when its turn comes."""
@@ -211,7 +227,8 @@ class Runner:
                                env=self.env, capture_output=True, text=True)
         if shown.returncode != 0:
             raise SuiteError("ctest --show-only failed:\n" + first_errors(shown.stdout + shown.stderr))
-        self.executables = ctest_executables(shown.stdout)
+        self.executables = {**executables_from_sources(self.tree, self.build),
+                            **ctest_executables(shown.stdout)}
 
     def build_targets(self, targets: list[str]) -> tuple[bool, str]:
         done = subprocess.run(["cmake", "--build", str(self.build), "--target", *targets],
