@@ -10,6 +10,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <fstream>
@@ -80,12 +81,19 @@ inline Note not_implemented_note;
 inline Note failure_note;
 
 /// The source line `line` of `file`, or "" (cached: histories repeat lines).
+/// A relative file name (ccache's base_dir makes them so) is relative to the build folder,
+/// where the compiler ran: PARLAB_MODEL_BUILD_DIR, set by parlab_add_lab.
 inline std::string source_line(const std::string& file, unsigned line) {
   static std::map<std::string, std::vector<std::string>> cache;
   auto found = cache.find(file);
   if (found == cache.end()) {
     std::vector<std::string> lines;
     std::ifstream in(file);
+#if defined(PARLAB_MODEL_BUILD_DIR)
+    if (!in && !file.empty() && file[0] != '/') {
+      in.open(std::string(PARLAB_MODEL_BUILD_DIR) + "/" + file);
+    }
+#endif
     for (std::string text; std::getline(in, text);) {
       lines.push_back(text);
     }
@@ -97,10 +105,14 @@ inline std::string source_line(const std::string& file, unsigned line) {
 /// The variable an atomic operation on `text` (a source line) acts on: `top_` for
 /// `top_.value.load(...)`, `state_` for `state_.store(...)`. Empty if none is recognisable.
 inline std::string variable_in(const std::string& text, const std::string& operation) {
-  const std::regex pattern("([A-Za-z_][A-Za-z0-9_]*)(?:\\.value)?(?:->|\\.)" + operation + "\\s*\\(");
+  const std::regex plain("([A-Za-z_][A-Za-z0-9_]*)(?:\\.value)?(?:->|\\.)" + operation + "\\s*\\(");
+  const std::regex indexed("([A-Za-z_][A-Za-z0-9_]*)\\[.*\\](?:->|\\.)" + operation + "\\s*\\(");
   std::smatch match;
-  if (std::regex_search(text, match, pattern)) {
+  if (std::regex_search(text, match, plain)) {
     return match[1];
+  }
+  if (std::regex_search(text, match, indexed)) {
+    return match[1].str() + "[i]";
   }
   return {};
 }
@@ -183,6 +195,8 @@ inline std::string tell(const std::string& raw, const std::vector<std::string>& 
   std::ostringstream out;
   std::istringstream in(raw);
   bool in_history = false;
+  bool threads_started = false;  // before(): the scenario's set-up, not worth telling
+  bool checking = false;         // after(): the scenario's final check, on no thread of its own
   for (std::string text; std::getline(in, text);) {
     if (text.rfind("execution history", 0) == 0) {
       in_history = true;
@@ -204,6 +218,18 @@ inline std::string tell(const std::string& raw, const std::vector<std::string>& 
     const std::string function = short_function(m[4]);
     const std::string file = m[5];
     const unsigned line = static_cast<unsigned>(std::stoul(m[6]));
+    if (what == "[BEFORE END]") {
+      threads_started = true;
+      continue;
+    }
+    if (what == "[AFTER BEGIN]") {
+      out << "  -- every thread has finished; the scenario checks the outcome --\n";
+      checking = true;
+      continue;
+    }
+    if (!threads_started) {
+      continue;
+    }
     if (file.find("relacy/") != std::string::npos && what.find("FAILED") == std::string::npos &&
         what.find("DATA RACE") == std::string::npos && what.find("freed memory") == std::string::npos &&
         what.find("DEADLOCK") == std::string::npos && what.find("deadlock") == std::string::npos) {
@@ -238,7 +264,7 @@ inline std::string tell(const std::string& raw, const std::vector<std::string>& 
     } else {
       sentence = what;  // failures, mutex and condition-variable events: Relacy's words
     }
-    out << "  " << step << ". " << who(thread) << " in " << function << " (" << where
+    out << "  " << step << ". " << (checking ? std::string("the final check") : who(thread)) << " in " << function << " (" << where
         << "): " << sentence << "\n";
   }
   return out.str();
@@ -287,6 +313,10 @@ Outcome check(const Options& options) {
   params.progress_stream = &stream;
   params.search_type = options.search == Search::full ? rl::sched_full : rl::sched_random;
   params.iteration_count = options.iterations;
+  // PARLAB_MODEL_ITERATIONS=N searches longer (random search) to hunt a rare failure.
+  if (const char* more = std::getenv("PARLAB_MODEL_ITERATIONS"); more != nullptr) {
+    params.iteration_count = std::strtoul(more, nullptr, 10);
+  }
   params.execution_depth_limit = 4000;
   const bool passed = rl::simulate<Suite>(params);
 

@@ -188,15 +188,17 @@ TEST(ChaseLevModel, TheLastItemGoesToOneSideAndBottomIsRestored) {
 struct SlotReuse : rl::test_suite<SlotReuse, 2> {
   ChaseLevDeque<int>* deque = nullptr;
   Ledger<4> ledger;
-  void before() { deque = new ChaseLevDeque<int>(2); }
+  void before() {
+    deque = new ChaseLevDeque<int>(2);
+    deque->push(1);
+    ledger.take(deque->pop(), "the owner (before the threads start)");  // top = bottom = 1
+  }
   void thread(unsigned index) {
     model::guarded([&] {
       if (index == 0) {
-        deque->push(1);
-        deque->push(2);
-        ledger.take(deque->pop(), "the owner");
-        deque->push(3);
-        deque->push(4);
+        deque->push(2);  // index 1: slot 1
+        deque->push(3);  // index 2: slot 0 (if top has moved to 2, else the buffer grows)
+        deque->push(4);  // index 3: slot 1 again, if a thief has claimed index 1 by then
       } else {
         ledger.take(deque->steal(), "the thief");
       }
