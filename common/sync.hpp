@@ -22,8 +22,10 @@
 #include <mutex>
 
 #if defined(PARLAB_SYNC_MODEL)
-#include <source_location>
 #include <type_traits>
+#if __has_include(<source_location>)
+#include <source_location>
+#endif
 // relacy/relacy.hpp also #defines new, delete, malloc, assert and the memory_order_* names,
 // which would break the standard headers and our own code: include its parts without that
 // macro block (the list is relacy.hpp's own, minus the Windows and POSIX emulations).
@@ -77,10 +79,28 @@ inline namespace model {
 inline constexpr bool model_checked = true;
 
 /// Where an operation was called from, as Relacy's history reports it: the caller's function,
-/// file and line, supplied by a defaulted std::source_location argument (no `$` to write).
-inline rl::debug_info where(const std::source_location& location) noexcept {
-  return rl::debug_info(location.function_name(), location.file_name(),
-                        static_cast<unsigned>(location.line()));
+/// file and line, supplied by a defaulted `Here here = Here::current()` argument, so nobody
+/// writes Relacy's `$`. std::source_location where the library has it; clang 14 with libstdc++
+/// 12 does not, and there the compilers' __builtin_FILE/FUNCTION/LINE do the same.
+struct Here {
+  const char* function = "";
+  const char* file = "";
+  unsigned line = 0;
+#if defined(__cpp_lib_source_location)
+  static Here current(std::source_location at = std::source_location::current()) noexcept {
+    return {at.function_name(), at.file_name(), static_cast<unsigned>(at.line())};
+  }
+#else
+  static constexpr Here current(const char* function = __builtin_FUNCTION(),
+                                const char* file = __builtin_FILE(),
+                                unsigned line = __builtin_LINE()) noexcept {
+    return {function, file, line};
+  }
+#endif
+};
+
+inline rl::debug_info where(const Here& here) noexcept {
+  return rl::debug_info(here.function, here.file, here.line);
 }
 
 /// The std::memory_order as Relacy's enumeration.
@@ -111,8 +131,6 @@ inline std::memory_order failure_order_of(std::memory_order success) noexcept {
 /// simulation (a model test's threads, or its before()/after()).
 template <class T>
 class atomic {
-  using Here = std::source_location;
-
  public:
   /// Value-initialised, as std::atomic<T> is since C++20.
   atomic(Here here = Here::current()) { impl_.store(T{}, rl::mo_relaxed, where(here)); }
@@ -203,8 +221,7 @@ class atomic {
 
 /// std::atomic_thread_fence(order) in the model.
 /// A relaxed fence does nothing, as in the standard.
-inline void fence(std::memory_order order,
-                  std::source_location here = std::source_location::current()) {
+inline void fence(std::memory_order order, Here here = Here::current()) {
   if (order != std::memory_order_relaxed) {
     rl::atomic_thread_fence(to_model(order), where(here));
   }
@@ -213,8 +230,6 @@ inline void fence(std::memory_order order,
 /// std::mutex in the model (lock, unlock, try_lock), usable with std::unique_lock and
 /// std::scoped_lock.
 class mutex {
-  using Here = std::source_location;
-
  public:
   mutex() = default;
   mutex(const mutex&) = delete;
@@ -231,8 +246,6 @@ class mutex {
 /// std::condition_variable in the model: wait(lock), wait(lock, predicate), notify_one/all.
 /// Relacy lets a plain wait(lock) wake spuriously, as the standard does.
 class condition_variable {
-  using Here = std::source_location;
-
  public:
   condition_variable() = default;
   condition_variable(const condition_variable&) = delete;

@@ -275,7 +275,7 @@ inline std::string tell(const std::string& raw, const std::vector<std::string>& 
 /// Call from inside a scenario's thread or after(): fails the model check with `message` (kept
 /// for the report) at the caller's place.
 inline void fail(const char* message,
-                 std::source_location here = std::source_location::current()) {
+                 sync::Here here = sync::Here::current()) {
   if (!detail::failure_note.set) {
     detail::failure_note.write(message);
   }
@@ -285,7 +285,7 @@ inline void fail(const char* message,
 /// Runs `body` (a scenario thread's work) and turns a NotImplemented from the starter into a
 /// clean failure of the model check instead of an exception escaping Relacy's fiber.
 template <class Body>
-void guarded(Body body, std::source_location here = std::source_location::current()) {
+void guarded(Body body, sync::Here here = sync::Here::current()) {
   bool missing = false;
   try {
     body();

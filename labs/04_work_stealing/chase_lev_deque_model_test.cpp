@@ -270,7 +270,7 @@ struct PublishPayload : rl::test_suite<PublishPayload, 2> {
   void thread(unsigned index) {
     model::guarded([&] {
       if (index == 0) {
-        payload->value(parlab::sync::where(std::source_location::current())) = 42;
+        payload->value(parlab::sync::where(parlab::sync::Here::current())) = 42;
         deque->push(payload);
       } else {
         const StealResult<Payload*> got = deque->steal();
@@ -280,7 +280,7 @@ struct PublishPayload : rl::test_suite<PublishPayload, 2> {
                         "before the owner's store to it was visible");
             return;
           }
-          const int seen = got.value->value(parlab::sync::where(std::source_location::current()));
+          const int seen = got.value->value(parlab::sync::where(parlab::sync::Here::current()));
           if (seen != 42) {
             model::fail("the thief read the payload before the owner's write to it was visible");
           }

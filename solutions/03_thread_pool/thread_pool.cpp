@@ -44,6 +44,7 @@ void ThreadPool::enqueue(Task task) {
   // One task wakes one sleeper. Notifying after unlocking spares the woken worker from blocking
   // on the mutex we still hold; the push happened under the mutex, so the worker's predicate
   // sees it whether it was asleep or about to sleep (no lost wake-up).
+  work_available_.notify_one();
 }
 
 void ThreadPool::work(std::size_t index) {
