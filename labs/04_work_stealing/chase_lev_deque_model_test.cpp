@@ -190,8 +190,10 @@ struct SlotReuse : rl::test_suite<SlotReuse, 2> {
   Ledger<4> ledger;
   void before() {
     deque = new ChaseLevDeque<int>(2);
-    deque->push(1);
-    ledger.take(deque->pop(), "the owner (before the threads start)");  // top = bottom = 1
+    model::guarded([&] {
+      deque->push(1);
+      ledger.take(deque->pop(), "the owner (before the threads start)");  // top = bottom = 1
+    });
   }
   void thread(unsigned index) {
     model::guarded([&] {
