@@ -11,6 +11,7 @@
 
 #include "common/cache_line.hpp"
 #include "common/not_implemented.hpp"
+#include "common/sync.hpp"
 
 namespace parlab::steal {
 
@@ -49,7 +50,10 @@ class ChaseLevDeque {
   // TODO(lab 4, task A5): The memory orderings of Le, Pop, Cohen and Zappa Nardelli (PPoPP 2013).
   // Comment every atomic operation with its memory order and the reason, and
   // say where (and why) your code departs from the paper for ThreadSanitizer.
-  // Checked by chase_lev_deque_test.cpp.
+  // Write every atomic as parlab::sync::atomic<...> and every fence as parlab::sync::fence(order)
+  // (common/sync.hpp: std::atomic and std::atomic_thread_fence in a normal build), always with
+  // an explicit memory order: chase_lev_deque_model_test.cpp then model-checks your orders.
+  // Checked by chase_lev_deque_test.cpp and chase_lev_deque_model_test.cpp.
 
   /// Creates an empty deque whose first buffer holds `initial_capacity` items (rounded up to a
   /// power of two).

@@ -280,5 +280,129 @@ TEST(ChaseLevDeque, PublishesWhatAnItemPointsToBeforeAThiefCanTakeIt) {
   });
 }
 
+// ---- The store-buffer litmus test ------------------------------------------------------------
+//
+// The one reordering x86 does: a store followed by a load of another variable. The store waits
+// in the core's store buffer while the load already reads memory. pop() is exactly that
+// pattern (store bottom - 1, then load top), and only a seq_cst fence (on x86, MFENCE or a
+// locked instruction) stops it; acq_rel and release fences compile to nothing there.
+//
+// The interleaving that yields a double take, with two items at indices 0 and 1:
+//   owner (pop)                                  thief (steal, steal)
+//   bottom = 1    -- sits in the store buffer --
+//   t = top = 0   (loads run ahead of it)
+//                                                steal: top 0, bottom 2, CAS top 0 -> 1: item 0
+//                                                steal: top 1, bottom 2 (the owner's 1 is not
+//                                                visible yet), CAS top 1 -> 2: item 1
+//   t < bottom: item 1 is mine, no CAS needed    -> item 1 taken twice
+// The window is the life of one buffered store. The store buffer drains in order, so the owner
+// first writes to a few cold cache lines (as a real owner writes a job's fields just before):
+// the store of bottom then waits behind those cache misses, hundreds of nanoseconds, while the
+// load of top has long been answered. The race is repeated up to 10^6 times, both threads
+// released together by a spin barrier each time, with a small delay swept on the thief's side
+// so that some trials line the two up.
+class SpinBarrier {
+ public:
+  /// Both threads call arrive(); it returns once both have arrived. Reusable.
+  void arrive() {
+    const unsigned phase = phase_.load(std::memory_order_acquire);
+    if (arrived_.fetch_add(1, std::memory_order_acq_rel) == 1) {
+      arrived_.store(0, std::memory_order_relaxed);
+      phase_.store(phase + 1, std::memory_order_release);
+      return;
+    }
+    for (unsigned spins = 0; phase_.load(std::memory_order_acquire) == phase; ++spins) {
+      if (spins > 1000) {
+        std::this_thread::yield();  // the other thread was descheduled (2 cores, shared)
+      }
+    }
+  }
+
+ private:
+  std::atomic<unsigned> arrived_{0};
+  std::atomic<unsigned> phase_{0};
+};
+
+TEST(ChaseLevDeque, OwnerAndThiefNeverBothTakeTheSameItemInAMillionStoreBufferRaces) {
+  finish_within(120s, "the store-buffer litmus test", [] {
+    expect_basic_operations_work();
+    constexpr std::uint64_t kTrials = 1'000'000;
+    // A budget in time, not a speed assertion: on a loaded machine fewer trials run.
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    ChaseLevDeque<Item> deque(64);
+    SpinBarrier barrier;
+    constexpr std::size_t kColdLines = 1 << 20;  // 64 MiB: larger than the last-level cache
+    constexpr std::size_t kLine = 64 / sizeof(std::uint64_t);
+    std::vector<std::uint64_t> cold(kColdLines * kLine);
+    std::uint64_t cursor = 0;
+    std::atomic<bool> stop{false};
+    Item thief_took[2] = {0, 0};
+    std::thread thief([&] {
+      for (std::uint64_t trial = 0;; ++trial) {
+        barrier.arrive();  // the owner has pushed this trial's two items
+        if (stop.load(std::memory_order_relaxed)) {
+          return;
+        }
+        for (std::uint64_t pause = trial % 8; pause > 0; --pause) {
+          std::atomic_signal_fence(std::memory_order_seq_cst);  // a few cycles of delay
+        }
+        for (Item& slot : thief_took) {
+          const StealResult<Item> got = deque.steal();
+          slot = got.succeeded() ? got.value : 0;
+        }
+        barrier.arrive();  // done: the owner checks
+      }
+    });
+    std::uint64_t trials = 0;
+    std::uint64_t doubles = 0;
+    std::string first_double;
+    for (; trials < kTrials; ++trials) {
+      if (trials % 4096 == 0 && std::chrono::steady_clock::now() > deadline) {
+        break;
+      }
+      const Item first = 2 * trials + 1;
+      const Item second = 2 * trials + 2;
+      deque.push(first);
+      deque.push(second);
+      barrier.arrive();
+      for (int i = 0; i < 8; ++i) {  // stores that miss: they hold up the store of bottom
+        cursor = (cursor + 7919) % kColdLines;
+        cold[cursor * kLine] = trials;
+      }
+      const std::optional<Item> owner_took = deque.pop();
+      barrier.arrive();
+      unsigned seen_first = 0;
+      unsigned seen_second = 0;
+      auto count = [&](Item item) {
+        seen_first += item == first ? 1 : 0;
+        seen_second += item == second ? 1 : 0;
+      };
+      count(owner_took.value_or(0));
+      count(thief_took[0]);
+      count(thief_took[1]);
+      while (const std::optional<Item> left = deque.pop()) {  // owner only again: drain
+        count(*left);
+      }
+      if (seen_first != 1 || seen_second != 1) {
+        if (doubles++ == 0) {
+          first_double = "trial " + std::to_string(trials) + ": owner took " +
+                         std::to_string(owner_took.value_or(0)) + ", thief took " +
+                         std::to_string(thief_took[0]) + " and " + std::to_string(thief_took[1]) +
+                         " (items " + std::to_string(first) + ", " + std::to_string(second) + ")";
+        }
+      }
+    }
+    stop.store(true, std::memory_order_relaxed);
+    barrier.arrive();
+    thief.join();
+    EXPECT_EQ(doubles, 0U)
+        << doubles << " of " << trials << " store-buffer races took an item twice or lost one; "
+        << "first: " << first_double
+        << ".\nRule: in pop(), the store of bottom - 1 and the load of top must not be reordered; "
+           "only a seq_cst fence orders a store before a later load (x86 lets the load run ahead "
+           "of the buffered store), and it pairs with the seq_cst fence in steal().";
+  });
+}
+
 }  // namespace
 }  // namespace parlab::steal

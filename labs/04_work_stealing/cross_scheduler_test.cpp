@@ -1,4 +1,4 @@
-// Lab 4b (work stealing): the graded tests for calls from a worker of one scheduler into another
+// Lab 4, part B (work stealing): the graded tests for calls from a worker of one scheduler into another
 // (scheduler.hpp, scheduler.cpp). Do not edit: the grader checks this file against the release's
 // copy.
 // Angle brackets on purpose: a quoted include would find the starter beside this file even

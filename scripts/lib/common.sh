@@ -18,7 +18,7 @@ note() {
 # The Debian packages every parlab command needs: compilers, CMake, the test and benchmark
 # libraries, the peers (oneTBB, OpenMP for clang) and Debian's python3 for reports.
 PARLAB_BASE_PACKAGES=(git cmake ninja-build g++ clang libclang-rt-14-dev libgtest-dev libgmock-dev
-  libbenchmark-dev libtbb-dev libomp-dev nlohmann-json3-dev graphviz python3)
+  libbenchmark-dev libtbb-dev libomp-dev nlohmann-json3-dev graphviz python3 relacy-dev)
 
 # ensure_packages PKG...: installs whichever of the packages are missing, with apt-get (through
 # sudo when not root). Set PARLAB_NO_INSTALL=1 to skip, e.g. on a machine you manage yourself.

@@ -1,6 +1,8 @@
 // Lab 4, part A (work stealing), reference solution: the Chase-Lev work-stealing deque, with the
 // memory orderings of Le, Pop, Cohen and Zappa Nardelli, "Correct and Efficient Work-Stealing for
 // Weak Memory Models" (PPoPP 2013), and the one adjustment ThreadSanitizer needs (see kPublish).
+// Written against parlab::sync (common/sync.hpp): std::atomic in normal builds, Relacy's model
+// checker in the tests labelled `model` (chase_lev_deque_model_test.cpp).
 #pragma once
 
 #include <atomic>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "common/cache_line.hpp"
+#include "common/sync.hpp"
 
 // ThreadSanitizer detects races from happens-before edges, and it builds those edges from atomic
 // operations only: a stand-alone std::atomic_thread_fence creates no edge in its model. Code that
@@ -125,7 +128,7 @@ class ChaseLevDeque {
     // it cannot see the fence, so it would report the thief's read of the pointed-to data as a
     // race; kPublish makes the store itself a release under TSan (on x86 either way is a plain
     // store; on weaker CPUs it is at most one extra barrier).
-    std::atomic_thread_fence(std::memory_order_release);
+    sync::fence(std::memory_order_release);
     bottom_.value.store(b + 1, kPublish);
   }
 
@@ -141,7 +144,7 @@ class ChaseLevDeque {
     // reordered (a store-load pair, which only a full fence orders), and it pairs with the
     // seq_cst fence in steal(): either the thief sees our decremented bottom_, or we see its
     // incremented top_. Without it, both could take the last item.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    sync::fence(std::memory_order_seq_cst);
     std::int64_t t = top_.value.load(std::memory_order_relaxed);  // relaxed: ordered by the fence
     if (t > b) {
       // Empty: undo the reservation. Forgetting this leaves bottom_ below top_ for good.
@@ -176,7 +179,7 @@ class ChaseLevDeque {
     std::int64_t t = top_.value.load(std::memory_order_acquire);
     // seq_cst fence: pairs with the one in pop() (see there); orders the load of top_ above
     // before the load of bottom_ below, which the acquire alone would not forbid seeing stale.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    sync::fence(std::memory_order_seq_cst);
     // acquire: pairs with the release (fence) in push(), so slot [b-1] and what it points to are
     // visible once we see bottom_ = b.
     const std::int64_t b = bottom_.value.load(std::memory_order_acquire);
@@ -220,7 +223,7 @@ class ChaseLevDeque {
    public:
     explicit Buffer(std::int64_t capacity)
         : mask_(capacity - 1),
-          slots_(std::make_unique<std::atomic<T>[]>(static_cast<std::size_t>(capacity))) {}
+          slots_(std::make_unique<sync::atomic<T>[]>(static_cast<std::size_t>(capacity))) {}
     [[nodiscard]] std::int64_t capacity() const noexcept { return mask_ + 1; }
     // relaxed: slots never publish anything themselves; bottom_ and buffer_ do.
     [[nodiscard]] T load(std::int64_t index) const noexcept {
@@ -232,7 +235,7 @@ class ChaseLevDeque {
 
    private:
     std::int64_t mask_;
-    std::unique_ptr<std::atomic<T>[]> slots_;
+    std::unique_ptr<sync::atomic<T>[]> slots_;
   };
 
   /// Owner only. Copies items [t, b) into a buffer twice as large and publishes it. The old
@@ -264,9 +267,9 @@ class ChaseLevDeque {
 
   // top_ is written by thieves, bottom_ by the owner: separate cache lines, so that pushes and
   // pops do not invalidate the line every thief is reading.
-  CacheAligned<std::atomic<std::int64_t>> top_{};
-  CacheAligned<std::atomic<std::int64_t>> bottom_{};
-  alignas(kCacheLineSize) std::atomic<Buffer*> buffer_{nullptr};
+  CacheAligned<sync::atomic<std::int64_t>> top_{};
+  CacheAligned<sync::atomic<std::int64_t>> bottom_{};
+  alignas(kCacheLineSize) sync::atomic<Buffer*> buffer_{nullptr};
   std::vector<std::unique_ptr<Buffer>> buffers_;  // owner only: current and retired buffers
 };
 

@@ -28,7 +28,8 @@ namespace parlab::steal {
 // join latch set by a thief while its owner sleeps, or a job injected from outside, would hang
 // for good. "Check, then sleep" is not atomic, so the check can be stale by the time W sleeps.
 //
-// The protocol: prepare, re-check, commit.
+// The protocol: prepare, re-check, commit (its parts are in sleep.hpp, model-checked by
+// sleep_model_test.cpp; sleep_state below is the worker's SleepWord, sleepers_ a SleeperCount).
 //   W: 1. prepare: sleep_state = kSleepy; ++sleepers_        (announce "I may sleep")
 //      2. re-check: look for work once more (every deque, the injector, its latch, termination)
 //         found some: cancel (sleep_state = kAwake) and run it
@@ -256,51 +257,30 @@ void Scheduler::work_until(detail::WorkerContext& self, const detail::JoinLatch*
 }
 
 void Scheduler::sleep(detail::WorkerContext& self, const detail::JoinLatch* latch) {
-  // 1. prepare. seq_cst: both stores precede, in the total order, the re-check's loads.
-  self.sleep_state.store(detail::WorkerContext::kSleepy, std::memory_order_seq_cst);
-  sleepers_.value.fetch_add(1, std::memory_order_seq_cst);
-
-  // 2. re-check: work anywhere (find_work's steals each contain the seq_cst fence that pairs
-  //    with announce_work()'s), the latch we wait for, termination.
-  detail::Job* job = find_work(self);
-  const bool done = latch != nullptr ? latch->probe()
-                                     // seq_cst: pairs with the store in stop_workers().
-                                     : terminating_.value.load(std::memory_order_seq_cst);
-  if (job == nullptr && !done) {
-    // 3. commit: blocks only while sleep_state is still kSleepy; a waker's exchange to kAwake
-    //    before or during the wait makes it return. seq_cst: the load inside wait() must see
-    //    the waker's exchange in the total order.
-    self.sleep_state.wait(detail::WorkerContext::kSleepy, std::memory_order_seq_cst);
-  }
-  // Back to awake (a no-op if a waker did it). relaxed: only this thread reads it as kAwake.
-  self.sleep_state.store(detail::WorkerContext::kAwake, std::memory_order_relaxed);
-  // relaxed: sleepers_ may briefly over-count; that costs a waker a useless scan, nothing more.
-  sleepers_.value.fetch_sub(1, std::memory_order_relaxed);
+  // Prepare, re-check, commit (sleep.hpp). The re-check looks at every deque (find_work's steals
+  // each contain the seq_cst fence that pairs with announce_work()'s), the injector, the latch
+  // we wait for, and termination.
+  detail::Job* job = nullptr;
+  sleep_unless(self.sleep_word, sleepers_.value, [&] {
+    job = find_work(self);
+    return job != nullptr ||
+           (latch != nullptr ? latch->probe()
+                             // seq_cst: pairs with the store in stop_workers().
+                             : terminating_.value.load(std::memory_order_seq_cst));
+  });
   if (job != nullptr) {
     execute(self, *job);
   }
 }
 
-void Scheduler::wake(detail::WorkerContext& worker) noexcept {
-  // seq_cst load first: the cheap test, in the total order with the sleeper's kSleepy store.
-  // Then exchange so that of several wakers only one notifies (any of them would do).
-  if (worker.sleep_state.load(std::memory_order_seq_cst) == detail::WorkerContext::kSleepy &&
-      worker.sleep_state.exchange(detail::WorkerContext::kAwake, std::memory_order_seq_cst) ==
-          detail::WorkerContext::kSleepy) {
-    worker.sleep_state.notify_one();
-  }
-}
+bool Scheduler::wake(detail::WorkerContext& worker) noexcept { return worker.sleep_word.wake(); }
 
 void Scheduler::wake_one() noexcept {
   const std::size_t n = workers_.size();
   // relaxed: a rotating starting point spreads wake-ups over the workers; any value is correct.
   const std::size_t start = next_to_wake_.fetch_add(1, std::memory_order_relaxed);
   for (std::size_t i = 0; i < n; ++i) {
-    detail::WorkerContext& worker = *workers_[(start + i) % n];
-    if (worker.sleep_state.load(std::memory_order_seq_cst) == detail::WorkerContext::kSleepy &&
-        worker.sleep_state.exchange(detail::WorkerContext::kAwake, std::memory_order_seq_cst) ==
-            detail::WorkerContext::kSleepy) {
-      worker.sleep_state.notify_one();
+    if (wake(*workers_[(start + i) % n])) {
       return;
     }
   }
@@ -314,7 +294,7 @@ void Scheduler::inject(detail::Job& job) {
     // the sleeper's re-check sees this count, or our load of sleepers_ below sees the sleeper.
     injected_count_.value.fetch_add(1, std::memory_order_seq_cst);
   }
-  if (sleepers_.value.load(std::memory_order_seq_cst) != 0) {
+  if (sleepers_.value.anyone_may_sleep()) {
     wake_one();
   }
 }

@@ -22,6 +22,7 @@
 
 #include "chase_lev_deque.hpp"
 #include "common/cache_line.hpp"
+#include "sleep.hpp"
 #include "common/work_span.hpp"
 
 namespace parlab::steal {
@@ -122,11 +123,9 @@ struct alignas(kCacheLineSize) WorkerContext {
     counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
 
-  // The sleep word (see the protocol in scheduler.cpp): kAwake, or kSleepy from the moment the
-  // worker announces it is about to sleep until someone (or the worker itself) sets it back.
-  static constexpr std::uint32_t kAwake = 0;
-  static constexpr std::uint32_t kSleepy = 1;
-  alignas(kCacheLineSize) std::atomic<std::uint32_t> sleep_state{kAwake};
+  // The sleep word (see the protocol in scheduler.cpp and sleep.hpp), on its own cache line:
+  // wakers write it while this worker's counters are busy.
+  alignas(kCacheLineSize) SleepWord sleep_word;
 
   std::thread thread;
 };
@@ -344,17 +343,13 @@ class Scheduler {
   /// After a push: wakes one sleeping worker if any may be sleeping. The fence is the pusher's
   /// half of the sleep protocol (see scheduler.cpp); the common case costs the fence and a load.
   void announce_work() noexcept {
-    // seq_cst fence: orders the push's store of bottom before the load of sleepers_ below, and
-    // pairs with the sleeper's fence between announcing itself and re-checking the deques.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    // acquire: if we see a sleeper's increment we also see its sleep_state = kSleepy.
-    if (sleepers_.value.load(std::memory_order_acquire) != 0) {
-      wake_one();
-    }
+    // The pusher's half of the protocol (sleep.hpp): a seq_cst fence after the push, then the
+    // count of sleepers; the fence pairs with the one in the sleeper's re-check (in steal()).
+    steal::announce_work(sleepers_.value, [this] { wake_one(); });
   }
 
   void wake_one() noexcept;
-  void wake(detail::WorkerContext& worker) noexcept;
+  bool wake(detail::WorkerContext& worker) noexcept;
   void inject(detail::Job& job);
   /// Runs jobs (own deque, then stolen, then injected) until latch->probe(), or, for latch ==
   /// nullptr, until the scheduler terminates; sleeps when there is nothing to do.
@@ -372,7 +367,7 @@ class Scheduler {
   std::deque<detail::Job*> injector_;
   CacheAligned<std::atomic<std::size_t>> injected_count_{};
 
-  CacheAligned<std::atomic<std::uint32_t>> sleepers_{};  // workers between prepare and wake-up
+  CacheAligned<SleeperCount> sleepers_{};  // workers between prepare and wake-up
   CacheAligned<std::atomic<bool>> terminating_{};
   std::atomic<std::size_t> next_to_wake_{0};  // rotates wake_one's scan; a hint only
 };
