@@ -29,20 +29,20 @@
 // relacy/relacy.hpp also #defines new, delete, malloc, assert and the memory_order_* names,
 // which would break the standard headers and our own code: include its parts without that
 // macro block (the list is relacy.hpp's own, minus the Windows and POSIX emulations).
+#include <relacy/atomic.hpp>
+#include <relacy/atomic_fence.hpp>
+#include <relacy/backoff.hpp>
 #include <relacy/base.hpp>
 #include <relacy/context.hpp>
 #include <relacy/context_base_impl.hpp>
-#include <relacy/backoff.hpp>
-#include <relacy/atomic_fence.hpp>
-#include <relacy/atomic.hpp>
-#include <relacy/var.hpp>
-#include <relacy/thread_local.hpp>
-#include <relacy/test_suite.hpp>
 #include <relacy/dyn_thread.hpp>
-#include <relacy/stdlib/mutex.hpp>
 #include <relacy/stdlib/condition_variable.hpp>
-#include <relacy/stdlib/semaphore.hpp>
 #include <relacy/stdlib/event.hpp>
+#include <relacy/stdlib/mutex.hpp>
+#include <relacy/stdlib/semaphore.hpp>
+#include <relacy/test_suite.hpp>
+#include <relacy/thread_local.hpp>
+#include <relacy/var.hpp>
 #endif
 
 namespace parlab::sync {
@@ -106,12 +106,18 @@ inline rl::debug_info where(const Here& here) noexcept {
 /// The std::memory_order as Relacy's enumeration.
 inline rl::memory_order to_model(std::memory_order order) noexcept {
   switch (order) {
-    case std::memory_order_relaxed: return rl::mo_relaxed;
-    case std::memory_order_consume: return rl::mo_consume;
-    case std::memory_order_acquire: return rl::mo_acquire;
-    case std::memory_order_release: return rl::mo_release;
-    case std::memory_order_acq_rel: return rl::mo_acq_rel;
-    case std::memory_order_seq_cst: return rl::mo_seq_cst;
+    case std::memory_order_relaxed:
+      return rl::mo_relaxed;
+    case std::memory_order_consume:
+      return rl::mo_consume;
+    case std::memory_order_acquire:
+      return rl::mo_acquire;
+    case std::memory_order_release:
+      return rl::mo_release;
+    case std::memory_order_acq_rel:
+      return rl::mo_acq_rel;
+    case std::memory_order_seq_cst:
+      return rl::mo_seq_cst;
   }
   return rl::mo_seq_cst;
 }
@@ -172,15 +178,11 @@ class atomic {
     return compare_exchange_weak(expected, desired, order, failure_order_of(order), here);
   }
   T fetch_add(T operand, std::memory_order order = std::memory_order_seq_cst,
-              Here here = Here::current())
-    requires std::is_integral_v<T>
-  {
+              Here here = Here::current()) requires std::is_integral_v<T> {
     return impl_.fetch_add(operand, to_model(order), where(here));
   }
   T fetch_sub(T operand, std::memory_order order = std::memory_order_seq_cst,
-              Here here = Here::current())
-    requires std::is_integral_v<T>
-  {
+              Here here = Here::current()) requires std::is_integral_v<T> {
     return impl_.fetch_sub(operand, to_model(order), where(here));
   }
 

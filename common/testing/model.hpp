@@ -149,7 +149,8 @@ inline std::string short_function(const std::string& function) {
   std::vector<std::string> parts;
   for (std::size_t start = 0;;) {
     const auto next = out.find("::", start);
-    parts.push_back(out.substr(start, next == std::string::npos ? std::string::npos : next - start));
+    parts.push_back(
+        out.substr(start, next == std::string::npos ? std::string::npos : next - start));
     if (next == std::string::npos) {
       break;
     }
@@ -166,10 +167,14 @@ inline std::string short_function(const std::string& function) {
 inline std::string tell(const std::string& raw, const std::vector<std::string>& roles) {
   // "[12] 1: <0x55..> atomic load, value=0 [NOT CURRENT], order=relaxed, in f, /path/x.hpp(21)"
   const std::regex line_re(R"(^\[(\d+)\] (\d+): (.*), in (.*), (.*)\((\d+)\)$)");
-  const std::regex load_re(R"(^<(0x[0-9a-f]+)> atomic load, value=(.*?)( \[NOT CURRENT\])?, order=(\w+)$)");
-  const std::regex store_re(R"(^<(0x[0-9a-f]+)> atomic store, value=(.*), \(prev value=.*\), order=(\w+)$)");
-  const std::regex cas_re(R"(^<(0x[0-9a-f]+)> CAS (succ|fail) (?:\[SPURIOUSLY\] )?(?:\[ABA\] )?orig=(.*), cmp=(.*), xchg=(.*), order=(\w+)$)");
-  const std::regex rmw_re(R"(^<(0x[0-9a-f]+)> (\w+) , prev=(.*), arg=(.*), new=(.*), order=(\w+)$)");
+  const std::regex load_re(
+      R"(^<(0x[0-9a-f]+)> atomic load, value=(.*?)( \[NOT CURRENT\])?, order=(\w+)$)");
+  const std::regex store_re(
+      R"(^<(0x[0-9a-f]+)> atomic store, value=(.*), \(prev value=.*\), order=(\w+)$)");
+  const std::regex cas_re(
+      R"(^<(0x[0-9a-f]+)> CAS (succ|fail) (?:\[SPURIOUSLY\] )?(?:\[ABA\] )?orig=(.*), cmp=(.*), xchg=(.*), order=(\w+)$)");
+  const std::regex rmw_re(
+      R"(^<(0x[0-9a-f]+)> (\w+) , prev=(.*), arg=(.*), new=(.*), order=(\w+)$)");
   const std::regex fence_re(R"(^(\w+) fence$)");
   std::map<std::string, std::string> names;  // address -> variable name
   auto name_of = [&](const std::string& address, const std::string& file, unsigned line,
@@ -231,7 +236,8 @@ inline std::string tell(const std::string& raw, const std::vector<std::string>& 
       continue;
     }
     if (file.find("relacy/") != std::string::npos && what.find("FAILED") == std::string::npos &&
-        what.find("DATA RACE") == std::string::npos && what.find("freed memory") == std::string::npos &&
+        what.find("DATA RACE") == std::string::npos &&
+        what.find("freed memory") == std::string::npos &&
         what.find("DEADLOCK") == std::string::npos && what.find("deadlock") == std::string::npos) {
       continue;  // Relacy's own bookkeeping ([CTOR BEGIN], [THREAD FINISHED], ...)
     }
@@ -248,8 +254,8 @@ inline std::string tell(const std::string& raw, const std::vector<std::string>& 
     } else if (std::regex_match(what, e, cas_re)) {
       const std::string name = name_of(e[1], file, line, "compare_exchange_\\w+");
       sentence = e[2] == "succ" ? "won the CAS " + name + ": " + e[4].str() + " -> " + e[5].str()
-                               : "lost the CAS on " + name + " (expected " + e[4].str() +
-                                     ", found " + e[3].str() + ")";
+                                : "lost the CAS on " + name + " (expected " + e[4].str() +
+                                      ", found " + e[3].str() + ")";
       sentence += " (" + e[6].str() + ")";
     } else if (std::regex_match(what, e, rmw_re)) {
       sentence = e[2].str() + " on " + name_of(e[1], file, line, e[2].str()) + ": " + e[3].str() +
@@ -264,8 +270,8 @@ inline std::string tell(const std::string& raw, const std::vector<std::string>& 
     } else {
       sentence = what;  // failures, mutex and condition-variable events: Relacy's words
     }
-    out << "  " << step << ". " << (checking ? std::string("the final check") : who(thread)) << " in " << function << " (" << where
-        << "): " << sentence << "\n";
+    out << "  " << step << ". " << (checking ? std::string("the final check") : who(thread))
+        << " in " << function << " (" << where << "): " << sentence << "\n";
   }
   return out.str();
 }
@@ -274,8 +280,7 @@ inline std::string tell(const std::string& raw, const std::vector<std::string>& 
 
 /// Call from inside a scenario's thread or after(): fails the model check with `message` (kept
 /// for the report) at the caller's place.
-inline void fail(const char* message,
-                 sync::Here here = sync::Here::current()) {
+inline void fail(const char* message, sync::Here here = sync::Here::current()) {
   if (!detail::failure_note.set) {
     detail::failure_note.write(message);
   }

@@ -92,7 +92,8 @@ TEST(CopyingThreads, StartsNoThreadForAnEmptyChunk) {
   const auto data = seed_data(3);
   parlab::testing::ThreadCensus census;
   sum_census = &census;
-  const CensusSum sum = map_sum(data, 8, [](std::int32_t x) { return CensusSum{2 * std::int64_t{x}}; });
+  const CensusSum sum =
+      map_sum(data, 8, [](std::int32_t x) { return CensusSum{2 * std::int64_t{x}}; });
   sum_census = nullptr;
   EXPECT_EQ(sum.value, 6);
   const std::size_t workers = census.distinct_count() - (census.saw_this_thread() ? 1 : 0);

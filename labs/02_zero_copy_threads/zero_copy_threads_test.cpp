@@ -383,9 +383,8 @@ TEST(ZeroCopyThreads, KeepsEachThreadsWritesOnItsOwnCacheLines) {
     WriteLog log;
     log.caller = std::this_thread::get_id();
     write_log = &log;
-    const WriteProbe sum = map_sum(data, k, [](const std::int32_t& x) {
-      return WriteProbe{2 * std::int64_t{x}};
-    });
+    const WriteProbe sum =
+        map_sum(data, k, [](const std::int32_t& x) { return WriteProbe{2 * std::int64_t{x}}; });
     write_log = nullptr;
     EXPECT_EQ(sum.value, seed_sum_doubled(data.size())) << "k = " << k;
     std::map<std::uintptr_t, std::thread::id> owner;  // cache line -> first thread to write it

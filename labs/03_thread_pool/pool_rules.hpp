@@ -319,29 +319,30 @@ void wait_until_idle_waits_for_every_task(const char* pool_name) {
 /// later): wait_until_idle must wait for that task, not only for the queue.
 template <class Pool>
 void wait_until_idle_waits_for_a_running_task(const char* pool_name) {
-  bounded(std::string(pool_name) + ": wait_until_idle with an empty queue", [&] {
-    std::atomic<bool> started{false};
-    std::atomic<bool> finished{false};
-    std::promise<void> open_gate;
-    std::shared_future<void> gate = open_gate.get_future().share();
-    Pool pool(2);  // destroyed before the flags the task writes
-    (void)pool.submit([&started, &finished, gate] {
-      started.store(true);
-      (void)gate.wait_for(20s);
-      finished.store(true);
-    });
-    ASSERT_TRUE(parlab::testing::eventually(20s, [&] { return started.load(); }))
-        << "the one task submitted never started";
-    std::jthread opener([&open_gate] {
-      std::this_thread::sleep_for(50ms);
-      open_gate.set_value();
-    });
-    pool.wait_until_idle();  // the queue is empty now; the task is not finished
-    EXPECT_TRUE(finished.load())
-        << "wait_until_idle returned while the pool's only task, already taken off the queue, "
-        << "was still running.\nRule: idle means the queue is empty and no task is running "
-        << "(count the running tasks, and signal when the last one ends).";
-  });
+  bounded(
+      std::string(pool_name) + ": wait_until_idle with an empty queue", [&] {
+        std::atomic<bool> started{false};
+        std::atomic<bool> finished{false};
+        std::promise<void> open_gate;
+        std::shared_future<void> gate = open_gate.get_future().share();
+        Pool pool(2);  // destroyed before the flags the task writes
+        (void)pool.submit([&started, &finished, gate] {
+          started.store(true);
+          (void)gate.wait_for(20s);
+          finished.store(true);
+        });
+        ASSERT_TRUE(parlab::testing::eventually(20s, [&] { return started.load(); }))
+            << "the one task submitted never started";
+        std::jthread opener([&open_gate] {
+          std::this_thread::sleep_for(50ms);
+          open_gate.set_value();
+        });
+        pool.wait_until_idle();  // the queue is empty now; the task is not finished
+        EXPECT_TRUE(finished.load())
+            << "wait_until_idle returned while the pool's only task, already taken off the queue, "
+            << "was still running.\nRule: idle means the queue is empty and no task is running "
+            << "(count the running tasks, and signal when the last one ends).";
+      });
 }
 
 /// Every worker has been idle for 200 ms, so each sleeps (in its condition variable wait);

@@ -278,8 +278,9 @@ struct PublishPayload : rl::test_suite<PublishPayload, 2> {
         const StealResult<Payload*> got = deque->steal();
         if (got.succeeded()) {
           if (got.value != payload) {
-            model::fail("the thief stole a pointer that was never pushed: it read the slot "
-                        "before the owner's store to it was visible");
+            model::fail(
+                "the thief stole a pointer that was never pushed: it read the slot "
+                "before the owner's store to it was visible");
             return;
           }
           const int seen = got.value->value(parlab::sync::where(parlab::sync::Here::current()));

@@ -1,8 +1,7 @@
-// Lab 4, part B (work stealing): the graded tests for calls from a worker of one scheduler into another
-// (scheduler.hpp, scheduler.cpp). Do not edit: the grader checks this file against the release's
-// copy.
-// Angle brackets on purpose: a quoted include would find the starter beside this file even
-// when the solution flavour is being built; <> searches only the flavour's include path.
+// Lab 4, part B (work stealing): the graded tests for calls from a worker of one scheduler into
+// another (scheduler.hpp, scheduler.cpp). Do not edit: the grader checks this file against the
+// release's copy. Angle brackets on purpose: a quoted include would find the starter beside this
+// file even when the solution flavour is being built; <> searches only the flavour's include path.
 #include <scheduler.hpp>
 
 #include <gtest/gtest.h>

@@ -208,7 +208,9 @@ TEST(ParallelReduce, FoldsPiecesOfAtMostGrainIndicesSequentially) {
   finish_within(60s, "parallel_reduce counting its reduce calls", [] {
     Scheduler scheduler(2);
     for (const auto& [n, grain] : {std::pair<std::size_t, std::size_t>{1'000, 1'000},
-                                   {1'000, 5'000}, {1'000, 100}, {10'000, 7}}) {
+                                   {1'000, 5'000},
+                                   {1'000, 100},
+                                   {10'000, 7}}) {
       std::atomic<std::size_t> calls{0};
       const std::size_t sum = parallel_reduce(
           scheduler, 0, n, grain, std::size_t{0},

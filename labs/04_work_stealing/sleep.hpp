@@ -1,6 +1,6 @@
-// Lab 4, part C (work stealing): the sleep protocol's parts. This is one of the student's files (with
-// chase_lev_deque.hpp, scheduler.hpp, scheduler.cpp and parallel_loops.hpp): the only files you
-// edit in lab 4. Your scheduler.cpp uses these; sleep_model_test.cpp model-checks them alone.
+// Lab 4, part C (work stealing): the sleep protocol's parts. This is one of the student's files
+// (with chase_lev_deque.hpp, scheduler.hpp, scheduler.cpp and parallel_loops.hpp): the only files
+// you edit in lab 4. Your scheduler.cpp uses these; sleep_model_test.cpp model-checks them alone.
 #pragma once
 
 #include <cstdint>
@@ -21,11 +21,17 @@ namespace parlab::steal {
 class SleepWord {
  public:
   /// The worker: "I may sleep".
-  void announce() { throw NotImplemented("lab 4, SleepWord::announce in labs/04_work_stealing/sleep.hpp"); }
+  void announce() {
+    throw NotImplemented("lab 4, SleepWord::announce in labs/04_work_stealing/sleep.hpp");
+  }
   /// The worker: blocks while the word is still sleepy.
-  void wait() const { throw NotImplemented("lab 4, SleepWord::wait in labs/04_work_stealing/sleep.hpp"); }
+  void wait() const {
+    throw NotImplemented("lab 4, SleepWord::wait in labs/04_work_stealing/sleep.hpp");
+  }
   /// The worker, after wait() or instead of it: awake again.
-  void reset() { throw NotImplemented("lab 4, SleepWord::reset in labs/04_work_stealing/sleep.hpp"); }
+  void reset() {
+    throw NotImplemented("lab 4, SleepWord::reset in labs/04_work_stealing/sleep.hpp");
+  }
   /// Any thread: wakes the worker if it has announced; whether this call claimed the wake-up.
   bool wake() { throw NotImplemented("lab 4, SleepWord::wake in labs/04_work_stealing/sleep.hpp"); }
 };
@@ -33,16 +39,22 @@ class SleepWord {
 /// How many workers are between announcing and resetting their word.
 class SleeperCount {
  public:
-  void enter() { throw NotImplemented("lab 4, SleeperCount::enter in labs/04_work_stealing/sleep.hpp"); }
-  void leave() { throw NotImplemented("lab 4, SleeperCount::leave in labs/04_work_stealing/sleep.hpp"); }
+  void enter() {
+    throw NotImplemented("lab 4, SleeperCount::enter in labs/04_work_stealing/sleep.hpp");
+  }
+  void leave() {
+    throw NotImplemented("lab 4, SleeperCount::leave in labs/04_work_stealing/sleep.hpp");
+  }
   /// The pusher's half, after publishing work with non-seq_cst stores (a deque push).
   [[nodiscard]] bool anyone_may_sleep_after_publishing() const {
     throw NotImplemented(
-        "lab 4, SleeperCount::anyone_may_sleep_after_publishing in labs/04_work_stealing/sleep.hpp");
+        "lab 4, SleeperCount::anyone_may_sleep_after_publishing in "
+        "labs/04_work_stealing/sleep.hpp");
   }
   /// The same, after a seq_cst read-modify-write publication.
   [[nodiscard]] bool anyone_may_sleep() const {
-    throw NotImplemented("lab 4, SleeperCount::anyone_may_sleep in labs/04_work_stealing/sleep.hpp");
+    throw NotImplemented(
+        "lab 4, SleeperCount::anyone_may_sleep in labs/04_work_stealing/sleep.hpp");
   }
 };
 

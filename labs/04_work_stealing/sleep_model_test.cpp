@@ -1,6 +1,6 @@
-// Lab 4, part C: the sleep protocol, model-checked. Built with PARLAB_SYNC_MODEL: sleep.hpp's atomics,
-// fences, wait and notify (and the deque's) are Relacy's, which tries every interleaving of a
-// worker falling asleep against a pusher or a latch, and reports a worker left asleep forever
+// Lab 4, part C: the sleep protocol, model-checked. Built with PARLAB_SYNC_MODEL: sleep.hpp's
+// atomics, fences, wait and notify (and the deque's) are Relacy's, which tries every interleaving
+// of a worker falling asleep against a pusher or a latch, and reports a worker left asleep forever
 // as a deadlock. CTest label `model`; run alone with `scripts/test --lab 4 --model`.
 #include <gtest/gtest.h>
 
@@ -61,8 +61,9 @@ struct PushAgainstSleep : rl::test_suite<PushAgainstSleep, 2> {
   }
   void after() {
     if (worker_got != 7) {
-      model::fail("the worker woke up but did not find the pushed job: its wake-up came before "
-                  "the job was visible to it");
+      model::fail(
+          "the worker woke up but did not find the pushed job: its wake-up came before "
+          "the job was visible to it");
     }
     delete sleepers;
     delete word;
@@ -99,9 +100,8 @@ struct LatchAgainstSleep : rl::test_suite<LatchAgainstSleep, 2> {
         for (int round = 0; round < 2 && !waiter_saw_done; ++round) {
           waiter_saw_done = done->load(std::memory_order_seq_cst) != 0;
           if (!waiter_saw_done) {
-            parlab::steal::sleep_unless(*word, *sleepers, [&] {
-              return done->load(std::memory_order_seq_cst) != 0;
-            });
+            parlab::steal::sleep_unless(*word, *sleepers,
+                                        [&] { return done->load(std::memory_order_seq_cst) != 0; });
           }
         }
         waiter_saw_done = done->load(std::memory_order_seq_cst) != 0;

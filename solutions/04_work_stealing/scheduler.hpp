@@ -22,8 +22,8 @@
 
 #include "chase_lev_deque.hpp"
 #include "common/cache_line.hpp"
-#include "sleep.hpp"
 #include "common/work_span.hpp"
+#include "sleep.hpp"
 
 namespace parlab::steal {
 

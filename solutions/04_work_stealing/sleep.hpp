@@ -81,7 +81,7 @@ class SleeperCount {
 /// found nothing. Returns recheck()'s answer; the word is awake again on return.
 template <class Recheck>
 bool sleep_unless(SleepWord& word, SleeperCount& sleepers, Recheck recheck) {
-  word.announce();   // 1. prepare: from here on, a pusher that looks sees us
+  word.announce();  // 1. prepare: from here on, a pusher that looks sees us
   sleepers.enter();
   const bool found = recheck();  // 2. re-check, after announcing: the order is the whole point
   if (!found) {
