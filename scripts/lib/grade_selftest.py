@@ -252,7 +252,13 @@ def mode_cases(lab: str, fixtures: pathlib.Path, scratch: pathlib.Path, only: li
     failures: dict[str, list[str]] = {}
     folder = lab_folder(lab, ROOT / "labs")
     maximum = __import__("grading_manifest").load(folder).max_points
-    attack = json.loads((fixtures / "cases.json").read_text()).get("mode_attack", {})
+    cases = json.loads((fixtures / "cases.json").read_text())
+    attack = cases.get("mode_attack", {})
+    # Every attack that the policy stops (no build needed, so cheap) is also graded in the
+    # Classroom and Gradescope modes: the policy must hold whichever way a submission comes in.
+    attacks = [("attack", attack)] + [
+        (f"attack_{case['name']}", {"append": case["append"], "text": case.get("text", [])})
+        for case in cases.get("cases", []) if case.get("all_status") == "policy" and case.get("append")]
 
     def wanted(name: str) -> bool:
         return not only or name in only
@@ -265,17 +271,17 @@ def mode_cases(lab: str, fixtures: pathlib.Path, scratch: pathlib.Path, only: li
         if done.returncode != 0:
             failures["classroom"] = [f"release-student failed:\n{done.stdout[-800:]}"]
         else:
-            for file, source in lab_files(lab, "solutions").items():
-                shutil.copyfile(source, release / "labs" / folder.name / file)
             problems = []
-            for name, expect, phrases in (("honest", maximum, ["sandbox: "]),
-                                          ("attack", 0, attack.get("text", []))):
+            for name, expect, phrases, appends in (
+                    [("honest", maximum, ["sandbox: "], {})]
+                    + [(n, 0, a.get("text", []), a.get("append", {})) for n, a in attacks]):
                 out = scratch / "out" / f"classroom_{name}"
                 out.mkdir(parents=True)
-                if name == "attack":
-                    for file, snippet in attack.get("append", {}).items():
-                        with open(release / "labs" / folder.name / file, "a") as target:
-                            target.write((fixtures / snippet).read_text())
+                for file, source in lab_files(lab, "solutions").items():
+                    shutil.copyfile(source, release / "labs" / folder.name / file)
+                for file, snippet in appends.items():
+                    with open(release / "labs" / folder.name / file, "a") as target:
+                        target.write((fixtures / snippet).read_text())
                 problems += [f"{name}: {p}" for p in grade_and_check(
                     [str(release / "scripts/grade"), "--lab", lab, "--json", str(out / "results.json"),
                      "--classroom", str(out / "classroom.txt")], out, expect, phrases, cwd=release)]
@@ -284,7 +290,9 @@ def mode_cases(lab: str, fixtures: pathlib.Path, scratch: pathlib.Path, only: li
                 failures["classroom"] = problems
     if wanted("gradescope") and os.geteuid() == 0:
         problems = []
-        for name, expect, phrases in (("honest", maximum, ["sandbox: "]), ("attack", 0, attack.get("text", []))):
+        for name, expect, phrases, appends in (
+                [("honest", maximum, ["sandbox: "], {})]
+                + [(n, 0, a.get("text", []), a.get("append", {})) for n, a in attacks]):
             root = scratch / f"autograder_{name}"
             shutil.copytree(ROOT, root / "source", ignore=shutil.ignore_patterns(".git", "build", "__pycache__"))
             (root / "source" / "grade-args").write_text(f"--lab\n{lab}\n")
@@ -292,9 +300,9 @@ def mode_cases(lab: str, fixtures: pathlib.Path, scratch: pathlib.Path, only: li
             submission.mkdir(parents=True)
             for file, source in lab_files(lab, "solutions").items():
                 shutil.copyfile(source, submission / file)
-                if name == "attack" and file in attack.get("append", {}):
+                if file in appends:
                     with open(submission / file, "a") as target:
-                        target.write((fixtures / attack["append"][file]).read_text())
+                        target.write((fixtures / appends[file]).read_text())
             out = scratch / "out" / f"gradescope_{name}"
             out.mkdir(parents=True)
             problems += [f"{name}: {p}" for p in grade_and_check(
