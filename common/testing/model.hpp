@@ -33,15 +33,15 @@ enum class Search { full, random };
 
 /// A scenario's budget and the names of its threads ("owner", "thief", ...).
 struct Options {
-  Search search = Search::full;
+  Search search = Search::full;        ///< full or random search
   unsigned long iterations = 100'000;  ///< random: executions; full: an upper bound
   std::vector<std::string> roles;      ///< roles[i] names thread i in the report
 };
 
 /// What one model check found.
 struct Outcome {
-  bool passed = false;
-  bool not_implemented = false;
+  bool passed = false;           ///< no execution broke the scenario's invariant
+  bool not_implemented = false;  ///< the student's code threw NotImplemented (a starter)
   unsigned long iterations = 0;  ///< executions explored (to the failing one, if any)
   std::string verdict;           ///< Relacy's one-line reason ("USER ASSERT FAILED (...)")
   std::string story;             ///< the failing execution in the code's terms
