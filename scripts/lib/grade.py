@@ -410,7 +410,7 @@ def policy_after_build(setup: Setup, manifest: grading_manifest.Manifest, sealed
     def release_names(obj: str) -> frozenset[str]:
         names: set[str] = set()
         for header in headers_of.get(obj, []):
-            if header.startswith(release_roots) and header not in student:
+            if header.startswith(release_roots + setup.policy.trusted_header_roots) and header not in student:
                 if header not in names_cache:
                     tokens = grade_policy.raw_tokens(pathlib.Path(header))
                     names_cache[header] = grade_policy.identifiers(tokens) if isinstance(tokens, list) else frozenset()

@@ -340,6 +340,29 @@ def check_results_file(path: pathlib.Path, expect: float, phrases: list[str]) ->
     return problems + [f"results.json does not say {p!r}" for p in phrases if p not in text]
 
 
+def honest_all_labs(scratch: pathlib.Path) -> list[str]:
+    """Every lab's reference laid over as one --dir submission must score full marks: the policy,
+    the sealed trees and the launcher must leave every honest test alone (the model checks and
+    their Relacy headers included), not only lab 1's."""
+    import grading_manifest  # noqa: PLC0415 - beside this file
+
+    submission = scratch / "submission" / "honest_all_labs"
+    maximum = 0.0
+    for folder in sorted((ROOT / "labs").glob("[0-9][0-9]_*")):
+        if not (folder / "grading.toml").is_file() or not (ROOT / "solutions" / folder.name).is_dir():
+            continue
+        manifest = grading_manifest.load(folder)
+        maximum += manifest.max_points
+        for file in manifest.student_files:
+            target = submission / "labs" / folder.name / file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(ROOT / "solutions" / folder.name / file, target)
+    out = scratch / "out" / "honest_all_labs"
+    out.mkdir(parents=True)
+    return grade_and_check([str(ROOT / "scripts" / "grade"), "--dir", str(submission),
+                            "--json", str(out / "results.json")], out, maximum, ["sandbox: "])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--case", action="append", default=[], help="run only these cases")
@@ -402,6 +425,14 @@ def main() -> int:
                         print(f"       {problem}")
                 print(f"     ({time.time() - begun:.0f} s)")
                 failed += len(failures)
+        if not args.case or "honest_all_labs" in args.case:
+            begun = time.time()
+            problems = honest_all_labs(scratch)
+            print(f"{'ok  ' if not problems else 'FAIL'} every lab's reference scores full marks "
+                  f"({time.time() - begun:.0f} s)", flush=True)
+            for problem in problems:
+                print(f"       {problem}")
+            failed += bool(problems)
     finally:
         if args.keep or failed:
             print(f"reports kept in {scratch}/out")
