@@ -72,6 +72,15 @@ class ObjectsTest(unittest.TestCase):
         self.assertEqual(gp.check_symbols(POLICY, "t.o", ["_Exit"], frozenset({"std", "_Exit"})), [])
         self.assertEqual(len(gp.check_symbols(POLICY, "t.o", ["_Exit"], frozenset({"std"}))), 1)
 
+    def test_a_release_token_explains_the_symbols_the_policy_says_it_calls(self):
+        # common/testing/model.hpp reads source lines with std::ifstream, which calls basic_filebuf;
+        # Relacy (a trusted header root) switches threads with _setjmp and _longjmp.
+        filebuf = "_ZNSt13basic_filebufIcSt11char_traitsIcEE4openEPKcSt13_Ios_Openmode"
+        self.assertEqual(gp.check_symbols(POLICY, "m.o", [filebuf, "_longjmp"], frozenset({"ifstream", "setjmp"})), [])
+        self.assertEqual([p.rule for p in gp.check_symbols(POLICY, "m.o", [filebuf, "_longjmp"], frozenset())],
+                         ["files and sockets", "signal handlers"])
+        self.assertIn("/usr/include/relacy/", POLICY.trusted_header_roots)
+
     def test_raw_system_calls_in_the_disassembly(self):
         dump = ("/b/x.o:     file format elf64-x86-64\n\nDisassembly of section .text:\n\n"
                 "0000000000000000 <_Z5sneakv>:\n   0:\tmov    $0x3c,%eax\n   5:\tsyscall \n"
