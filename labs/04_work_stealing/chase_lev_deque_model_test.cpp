@@ -86,11 +86,23 @@ void expect_verified(const model::Options& options, const char* rule) {
 
 // ---- Scenarios ------------------------------------------------------------------------------
 
+/// What the deque scenarios share: the deque (created in each scenario's before()), the ledger of
+/// taken items, and the check after the threads: whatever is left is drained, and every item
+/// pushed must have been taken exactly once.
+template <class Scenario, unsigned Threads, int Items>
+struct DequeScenario : rl::test_suite<Scenario, Threads> {
+  ChaseLevDeque<int>* deque = nullptr;
+  Ledger<Items> ledger;
+  void after() {
+    drain(*deque, ledger);
+    ledger.check();
+    delete deque;
+  }
+};
+
 // The owner pushes two items and takes two while one thief steals twice: the paper's core race
 // (the owner's store of bottom against the thief's load of it, and the CAS on the last item).
-struct OwnerTakesTwoWhileAThiefStealsTwo : rl::test_suite<OwnerTakesTwoWhileAThiefStealsTwo, 2> {
-  ChaseLevDeque<int>* deque = nullptr;
-  Ledger<2> ledger;
+struct OwnerTakesTwoWhileAThiefStealsTwo : DequeScenario<OwnerTakesTwoWhileAThiefStealsTwo, 2, 2> {
   void before() { deque = new ChaseLevDeque<int>(8); }
   void thread(unsigned index) {
     model::guarded([&] {
@@ -104,11 +116,6 @@ struct OwnerTakesTwoWhileAThiefStealsTwo : rl::test_suite<OwnerTakesTwoWhileAThi
         ledger.take(deque->steal(), "the thief");
       }
     });
-  }
-  void after() {
-    drain(*deque, ledger);
-    ledger.check();
-    delete deque;
   }
 };
 
@@ -122,9 +129,7 @@ TEST(ChaseLevModel, OwnerAndOneThiefTakeEveryItemExactlyOnce) {
 
 // Two thieves and the owner, around two items: thieves race each other (CAS on top) and the
 // owner. Random search: three threads are too many for the full search in seconds.
-struct OwnerAndTwoThieves : rl::test_suite<OwnerAndTwoThieves, 3> {
-  ChaseLevDeque<int>* deque = nullptr;
-  Ledger<2> ledger;
+struct OwnerAndTwoThieves : DequeScenario<OwnerAndTwoThieves, 3, 2> {
   void before() { deque = new ChaseLevDeque<int>(8); }
   void thread(unsigned index) {
     model::guarded([&] {
@@ -137,11 +142,6 @@ struct OwnerAndTwoThieves : rl::test_suite<OwnerAndTwoThieves, 3> {
       }
     });
   }
-  void after() {
-    drain(*deque, ledger);
-    ledger.check();
-    delete deque;
-  }
 };
 
 TEST(ChaseLevModel, OwnerAndTwoThievesTakeEveryItemExactlyOnce) {
@@ -153,9 +153,7 @@ TEST(ChaseLevModel, OwnerAndTwoThievesTakeEveryItemExactlyOnce) {
 
 // The last item: the owner pops it while a thief steals it; then the owner pushes and pops
 // again, which only works if pop() left bottom consistent with top whoever won.
-struct LastItem : rl::test_suite<LastItem, 2> {
-  ChaseLevDeque<int>* deque = nullptr;
-  Ledger<2> ledger;
+struct LastItem : DequeScenario<LastItem, 2, 2> {
   void before() { deque = new ChaseLevDeque<int>(8); }
   void thread(unsigned index) {
     model::guarded([&] {
@@ -169,11 +167,6 @@ struct LastItem : rl::test_suite<LastItem, 2> {
       }
     });
   }
-  void after() {
-    drain(*deque, ledger);
-    ledger.check();
-    delete deque;
-  }
 };
 
 TEST(ChaseLevModel, TheLastItemGoesToOneSideAndBottomIsRestored) {
@@ -185,9 +178,7 @@ TEST(ChaseLevModel, TheLastItemGoesToOneSideAndBottomIsRestored) {
 
 // Slots are reused: the thief must read its slot before its CAS on top, because once top has
 // moved the owner may overwrite that slot (capacity 2, so it wraps after two pushes).
-struct SlotReuse : rl::test_suite<SlotReuse, 2> {
-  ChaseLevDeque<int>* deque = nullptr;
-  Ledger<4> ledger;
+struct SlotReuse : DequeScenario<SlotReuse, 2, 4> {
   void before() {
     deque = new ChaseLevDeque<int>(2);
     model::guarded([&] {
@@ -206,11 +197,6 @@ struct SlotReuse : rl::test_suite<SlotReuse, 2> {
       }
     });
   }
-  void after() {
-    drain(*deque, ledger);
-    ledger.check();
-    delete deque;
-  }
 };
 
 TEST(ChaseLevModel, AThiefReadsItsSlotBeforeClaimingIt) {
@@ -223,9 +209,7 @@ TEST(ChaseLevModel, AThiefReadsItsSlotBeforeClaimingIt) {
 // Growth: the owner fills a buffer of 2, grows it while a thief may hold the old buffer's
 // pointer, and the thief reads from it. The old buffer must stay alive (Relacy reports an
 // access to freed memory otherwise) and the copied items must be visible in the new one.
-struct GrowthWhileAThiefReads : rl::test_suite<GrowthWhileAThiefReads, 2> {
-  ChaseLevDeque<int>* deque = nullptr;
-  Ledger<3> ledger;
+struct GrowthWhileAThiefReads : DequeScenario<GrowthWhileAThiefReads, 2, 3> {
   void before() { deque = new ChaseLevDeque<int>(2); }
   void thread(unsigned index) {
     model::guarded([&] {
@@ -239,11 +223,6 @@ struct GrowthWhileAThiefReads : rl::test_suite<GrowthWhileAThiefReads, 2> {
         ledger.take(deque->steal(), "the thief");
       }
     });
-  }
-  void after() {
-    drain(*deque, ledger);
-    ledger.check();
-    delete deque;
   }
 };
 
