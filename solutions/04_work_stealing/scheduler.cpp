@@ -130,13 +130,41 @@ Scheduler::Scheduler(std::size_t workers) {
     workers_.push_back(std::make_unique<detail::WorkerContext>(*this, i));
     workers_.back()->rng_state = 0x9E3779B97F4A7C15ULL * (i + 1);
   }
+  // With two or more workers, worker 0 is the caller's seat and has no thread of its own (see
+  // the class comment): a thread that calls run() from outside sits there instead of waiting.
+  has_seat_ = workers > 1;
   try {
-    for (auto& worker : workers_) {
-      worker->thread = std::thread([this, context = worker.get()] { worker_main(*context); });
+    for (std::size_t i = has_seat_ ? 1 : 0; i < workers; ++i) {
+      detail::WorkerContext* context = workers_[i].get();
+      context->thread = std::thread([this, context] { worker_main(*context); });
     }
   } catch (...) {
     stop_workers();
     throw;
+  }
+}
+
+Scheduler::SeatClaim::SeatClaim(Scheduler& scheduler) noexcept : scheduler_(&scheduler) {
+  std::atomic<bool>& taken = scheduler.seat_taken_.value;
+  // The relaxed load first: a caller that finds the seat taken does not write its cache line.
+  // acquire on the exchange: pairs with the release in the destructor, so this holder sees
+  // everything the previous one did to the seat's worker (its deque's owner-side state, its
+  // counters, its random state).
+  if (scheduler.has_seat_ && !taken.load(std::memory_order_relaxed) &&
+      !taken.exchange(true, std::memory_order_acquire)) {
+    seat_ = scheduler.workers_.front().get();
+    detail::current_context = seat_;
+    work_span::set_worker_index(0);  // scripts/trace labels this thread's strands "worker 0"
+  }
+}
+
+Scheduler::SeatClaim::~SeatClaim() {
+  if (seat_ != nullptr) {
+    // Every job this thread pushed as worker 0 has been popped back or finished by its thief
+    // (each join waits for its b), so the seat's deque is empty: nothing is left behind.
+    work_span::set_worker_index(-1);
+    detail::current_context = nullptr;
+    scheduler_->seat_taken_.value.store(false, std::memory_order_release);
   }
 }
 

@@ -240,6 +240,19 @@ class StackJob : public Job {
 /// for the finishing thread to leave the latch, the length of one wake-up; see CrossLatch.)
 /// Idle workers spin for a few tens of microseconds, then sleep; an idle scheduler uses no CPU.
 ///
+/// The caller's seat (a scheduler of N >= 2 workers): worker 0 has no thread of its own. A thread
+/// outside every pool that calls run() (or join()) sits in that seat for the call: it becomes
+/// worker 0, runs f itself, pushes its joins' other sides on worker 0's deque, and helps like any
+/// worker while it waits; N - 1 threads do the rest. This is how oneTBB's arenas and OpenMP's
+/// parallel regions count threads, and it is measured, not assumed (labs/04_work_stealing/
+/// README.md): a caller that only waited would either block, and pay a wake-up at the end of
+/// every call (tens of microseconds on a VM), or spin, and make N + 1 threads fight for N cores.
+/// It also keeps each half of a repeated loop on the same core, where its data is cached. Only
+/// one caller sits in the seat at a time; a second outside caller, and any worker of another
+/// scheduler, injects its job and waits as described above. So while nobody sits in the seat,
+/// N - 1 threads run injected jobs. A 1-worker scheduler has no seat: its one thread runs
+/// everything (a seat there would leave injected jobs with nobody to run them).
+///
 /// What a waiting worker runs (no task isolation): any job of its own scheduler it can find,
 /// not only the pieces of the join it waits in. While `b` is stolen, the worker may pick up an
 /// older job of its own deque, a job stolen from anyone, or an unrelated job injected by another
@@ -268,13 +281,15 @@ class StackJob : public Job {
 /// ```
 class Scheduler {
  public:
-  /// Starts `workers` worker threads.
+  /// A scheduler of `workers` workers: workers - 1 threads and the caller's seat (see above), or
+  /// one thread when workers == 1.
   /// @throws std::invalid_argument if workers == 0; std::system_error if a thread cannot start
   ///         (those already started are stopped first).
   explicit Scheduler(std::size_t workers);
-  /// One worker per hardware thread (std::thread::hardware_concurrency(), at least 1).
+  /// One worker per hardware thread (std::thread::hardware_concurrency(), at least 1), the caller's
+  /// seat included.
   Scheduler();
-  /// Wakes and joins every worker. Precondition: no run() or join() on this scheduler is in
+  /// Wakes and joins every worker thread. Precondition: no run() or join() on this scheduler is in
   /// progress (every job has finished), so no job is left behind.
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
@@ -290,7 +305,7 @@ class Scheduler {
   /// afterwards the worker runs `b` itself if nobody stole it, or runs other jobs until the thief
   /// has finished it. No heap allocation. From any other thread: behaves as run([&] { return
   /// join(a, b); }): a worker of another scheduler keeps running its own scheduler's jobs until
-  /// both are done, any other thread blocks.
+  /// both are done, any other thread sits in the caller's seat if it is free, else blocks.
   ///
   /// @pre a and b stay valid until join returns (they are referenced, not copied).
   /// @throws whatever a or b throws: join always lets both sides finish, then rethrows a's
@@ -302,8 +317,9 @@ class Scheduler {
   /// Called on one of this scheduler's workers, it simply calls f(). Called on a worker of
   /// another scheduler, it injects f and, until f has finished, that worker keeps running its
   /// own scheduler's jobs (so f may call back into the caller's scheduler). From any other
-  /// thread it injects f, wakes a worker and blocks until f has finished. No heap allocation
-  /// beyond the injector queue's own storage.
+  /// thread it takes the caller's seat if it is free and calls f() there, as worker 0; else it
+  /// injects f, wakes a worker and blocks until f has finished. No heap allocation beyond the
+  /// injector queue's own storage.
   template <class F>
   decltype(auto) run(F&& f);
 
@@ -331,6 +347,23 @@ class Scheduler {
   auto join_on_worker(detail::WorkerContext& self, A& a, B& b);
   template <class R, class F>
   R run_outside(F& f);
+
+  /// The caller's seat (see the class comment): claimed by a thread outside every pool for one
+  /// run(), which makes that thread worker 0 for the call. Constructing tries to claim it;
+  /// held() says whether that worked; the destructor hands the seat back.
+  class SeatClaim {
+   public:
+    explicit SeatClaim(Scheduler& scheduler) noexcept;
+    ~SeatClaim();
+    SeatClaim(const SeatClaim&) = delete;
+    SeatClaim& operator=(const SeatClaim&) = delete;
+    [[nodiscard]] bool held() const noexcept { return seat_ != nullptr; }
+    [[nodiscard]] detail::WorkerContext& context() const noexcept { return *seat_; }
+
+   private:
+    Scheduler* scheduler_;
+    detail::WorkerContext* seat_ = nullptr;
+  };
   template <class R, class F>
   R run_cross(detail::WorkerContext& waiter, F& f);
 
@@ -366,6 +399,11 @@ class Scheduler {
   std::mutex injector_mutex_;
   std::deque<detail::Job*> injector_;
   CacheAligned<std::atomic<std::size_t>> injected_count_{};
+
+  // Whether worker 0 is the caller's seat (a scheduler of 2 or more workers) and whether a
+  // caller holds it now.
+  bool has_seat_ = false;
+  CacheAligned<std::atomic<bool>> seat_taken_{};
 
   CacheAligned<SleeperCount> sleepers_{};  // workers between prepare and wake-up
   CacheAligned<std::atomic<bool>> terminating_{};
@@ -447,6 +485,11 @@ decltype(auto) Scheduler::run(F&& f) {
 
 template <class R, class F>
 R Scheduler::run_outside(F& f) {
+  if (const SeatClaim claim(*this); claim.held()) {
+    // The fast path: this thread is worker 0 until claim's destructor hands the seat back.
+    claim.context().count(claim.context().tasks_run);
+    return static_cast<R>(std::invoke(f));
+  }
   detail::StackJob<F, R, detail::BlockingLatch> job(f);
   inject(job);
   job.latch().wait();
