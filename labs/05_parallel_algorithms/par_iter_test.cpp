@@ -91,7 +91,7 @@ std::vector<Case> random_cases(std::uint64_t seed) {
     c.seed = generator();
     c.n = n;
     c.workers = 1 + generator() % 3;
-    c.threshold = generator() % 4 == 0 ? kMeasuredSequentialThreshold : 0;
+    c.threshold = generator() % 4 == 0 ? default_sequential_threshold() : 0;
     const std::size_t min_lens[] = {1, 3, 1'000};
     c.min_len = min_lens[generator() % 3];
     if (generator() % 2 == 0) {

@@ -3,8 +3,12 @@
 // splitting (split again only where work was stolen) and a sequential fallback for small inputs.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <iterator>
 #include <limits>
@@ -23,27 +27,34 @@ namespace parlab::par {
 
 using steal::Scheduler;
 
-/// Inputs of at most this many elements run inline on the caller, as a plain loop, unless a
-/// pipeline says otherwise (ParIter::with_sequential_threshold) or the process default is
-/// changed (set_default_sequential_threshold).
-///
-/// Measured, not guessed: the crossover of the seed's workload (2*x summed, a cheap map of
-/// 0.1-0.15 ns per element) on the reference machine, i.e. the n where the pipeline forced
-/// parallel on 2 workers (`sum_doubled/par_iter_parallel/N/2`) stops losing to the loop
-/// (`sum_doubled/sequential/N/1`): it still lost by 1.09x at 2^19 and won at 2^20. The unit is
-/// "elements of cheap work", about 80 us of loop here: a pipeline whose items cost more should
-/// lower its threshold in proportion. labs/05_parallel_algorithms/README.md shows the curve and
-/// how to re-measure it.
-inline constexpr std::size_t kMeasuredSequentialThreshold = 524'288;
-
 namespace detail {
+/// The default threshold measured on this machine; see default_sequential_threshold().
+std::size_t calibrated_sequential_threshold() noexcept;
+
+/// "Not set": default_sequential_threshold() returns the calibrated value.
+inline constexpr std::size_t kCalibrate = std::numeric_limits<std::size_t>::max();
 // relaxed: a tuning knob; a consumer that reads a stale value is still correct.
-inline std::atomic<std::size_t> default_sequential_threshold{kMeasuredSequentialThreshold};
+inline std::atomic<std::size_t> default_sequential_threshold{kCalibrate};
 }  // namespace detail
 
-/// The threshold every pipeline uses unless it sets its own. Thread-safe.
+/// Inputs of at most this many elements run inline on the caller, as a plain loop, unless a
+/// pipeline says otherwise (ParIter::with_sequential_threshold). Thread-safe.
+///
+/// Measured where the code runs, not fixed: unless set_default_sequential_threshold() was
+/// called, the first call measures, once per process, what going parallel costs here and
+/// derives the threshold from it (a constant measured on one machine was wrong on the next: the
+/// cost of waking a thread differs tens of times between two 2-vCPU VMs). The measurement takes
+/// well under a millisecond: the fixed cost c of a forced-parallel pipeline on
+/// steal::default_scheduler() (P workers), cut into its usual pieces of one cheap element each,
+/// and the cost t per element of the seed's loop (2*x summed over int32). In parallel, n elements
+/// take about c + n*t/P, inline n*t; the two meet at n = c * P / ((P - 1) * t), which is the
+/// threshold (every input when P == 1). Around it the parallel path is at most a few tens of
+/// percent slower than the loop, and above it faster. The unit is "elements of cheap work": a
+/// pipeline whose items cost k times more should divide it by k (with_sequential_threshold).
+/// labs/05_parallel_algorithms/README.md shows the measured curve.
 inline std::size_t default_sequential_threshold() noexcept {
-  return detail::default_sequential_threshold.load(std::memory_order_relaxed);
+  const std::size_t set = detail::default_sequential_threshold.load(std::memory_order_relaxed);
+  return set != detail::kCalibrate ? set : detail::calibrated_sequential_threshold();
 }
 
 /// Changes the process-wide default threshold (0: always go parallel). Thread-safe; consumers
@@ -220,9 +231,11 @@ inline constexpr std::size_t kPiecesPerWorker = 8;
 
 class Splitter {
  public:
-  Splitter(std::size_t workers, std::size_t min_len, std::size_t max_len) noexcept
+  Splitter(std::size_t length, std::size_t workers, std::size_t min_len,
+           std::size_t max_len) noexcept
       : workers_(workers),
         splits_(kPiecesPerWorker * workers),
+        first_leaf_(length / (2 * kPiecesPerWorker * workers)),
         min_len_(min_len < 1 ? 1 : min_len),
         max_len_(max_len < 1 ? 1 : max_len) {}
 
@@ -232,7 +245,7 @@ class Splitter {
     if (length / 2 < min_len_) {
       return false;
     }
-    if (stolen) {
+    if (stolen && length > first_leaf_) {
       splits_ = splits_ / 2 > workers_ ? splits_ / 2 : workers_;
       return true;
     }
@@ -246,6 +259,7 @@ class Splitter {
  private:
   std::size_t workers_;
   std::size_t splits_;
+  std::size_t first_leaf_;  // how long the first plan's pieces are
   std::size_t min_len_;
   std::size_t max_len_;
 };
@@ -546,7 +560,7 @@ class ParIter {
       return leaf(0, n);
     }
     return scheduler->run([&] {
-      const detail::Splitter splitter(scheduler->size(), options_.min_len, options_.max_len);
+      const detail::Splitter splitter(n, scheduler->size(), options_.min_len, options_.max_len);
       return detail::split_and_run(*scheduler, 0, n, splitter, false, leaf, combine);
     });
   }
@@ -595,5 +609,88 @@ template <std::integral I>
   return ParIter<detail::RangeProducer<I>>(detail::RangeProducer<I>(first, last),
                                            detail::Options{});
 }
+
+namespace detail {
+
+/// Measures what default_sequential_threshold() documents. Never throws: if the default
+/// scheduler cannot start, every input runs inline.
+inline std::size_t measure_sequential_threshold() noexcept {
+  using Clock = std::chrono::steady_clock;
+  constexpr std::size_t kEveryInput = std::numeric_limits<std::size_t>::max() - 1;
+  // Six sizes from 4 Ki to 128 Ki elements (16 KiB to 512 KiB: in cache, so what is measured is
+  // the parallel path's cost, not the memory bus), nine rounds each: under a millisecond where a
+  // fork costs a few microseconds, a few milliseconds where it costs fifty.
+  constexpr std::size_t kFirstSize = std::size_t{1} << 12;
+  constexpr std::size_t kSizes = 6;
+  constexpr int kRounds = 9;  // odd: a true median; medians, because single runs vary by 1.5x
+  const auto median = [](std::vector<double> samples) {
+    std::nth_element(samples.begin(), samples.begin() + samples.size() / 2, samples.end());
+    return samples[samples.size() / 2];
+  };
+  const auto elapsed_ns = [](Clock::time_point start) {
+    return std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+  };
+  try {
+    Scheduler& scheduler = steal::default_scheduler();
+    const double workers = static_cast<double>(scheduler.size());
+    if (scheduler.size() < 2) {
+      return kEveryInput;  // one worker: going parallel can only add time
+    }
+    // The seed's input; the values come through a volatile so that no sum can be folded.
+    std::vector<std::int32_t> data(kFirstSize << (kSizes - 1));
+    volatile std::int32_t salt = 7;
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      data[i] = static_cast<std::int32_t>(i) ^ salt;
+    }
+    volatile std::int64_t sink = 0;
+    // At each size, c = (parallel time) - (loop time) / P: what going parallel costs beyond
+    // sharing the loop's work perfectly. t = loop time per element, at the largest size.
+    std::vector<double> costs;
+    double t = 0.0;
+    for (std::size_t n = kFirstSize; n <= data.size(); n *= 2) {
+      const std::span<const std::int32_t> input(data.data(), n);
+      // The two contenders alternate, so that both see the same state of the machine; one
+      // untimed round first warms the caches and wakes the workers.
+      std::vector<double> parallel_ns;
+      std::vector<double> loop_ns;
+      for (int round = 0; round <= kRounds; ++round) {
+        auto start = Clock::now();
+        sink = sink + par_iter(input)
+                          .with_sequential_threshold(0)
+                          .on(scheduler)
+                          .map([](std::int32_t x) { return 2 * std::int64_t{x}; })
+                          .sum();
+        const double parallel = elapsed_ns(start);
+        start = Clock::now();
+        std::int64_t total = 0;
+        for (const std::int32_t x : input) {
+          total += 2 * std::int64_t{x};
+        }
+        sink = sink + total;
+        const double loop = elapsed_ns(start);
+        if (round > 0) {
+          parallel_ns.push_back(parallel);
+          loop_ns.push_back(loop);
+        }
+      }
+      const double loop = median(loop_ns);
+      costs.push_back(std::max(median(parallel_ns) - loop / workers, 0.0));
+      t = loop / static_cast<double>(n);
+    }
+    // Parallel (c + n*t/P) and inline (n*t) meet at n = c * P / ((P - 1) * t).
+    const double c = median(costs);
+    return static_cast<std::size_t>(std::ceil(c * workers / ((workers - 1.0) * std::max(t, 1e-3))));
+  } catch (...) {
+    return kEveryInput;
+  }
+}
+
+inline std::size_t calibrated_sequential_threshold() noexcept {
+  // Measured on first use; a function-local static is initialised once, thread-safely.
+  static const std::size_t threshold = measure_sequential_threshold();
+  return threshold;
+}
+
+}  // namespace detail
 
 }  // namespace parlab::par
