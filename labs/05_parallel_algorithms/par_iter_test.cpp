@@ -528,18 +528,44 @@ TEST(ParIter, WorksNestedInsideJoinAndInsideItself) {
   });
 }
 
+/// Where a pipeline's items were mapped: inline on the calling thread, outside every pool (the
+/// sequential fallback), or inside the scheduler (on its workers; a scheduler may also let the
+/// calling thread take part as one of them, so "which thread" cannot tell the two apart, but
+/// Scheduler::current() can).
+class WhereItRan {
+ public:
+  template <class F>
+  auto wrap(F f) {
+    return [this, f = std::move(f)](auto&&... args) -> decltype(auto) {
+      (Scheduler::current() == nullptr ? inline_ : on_scheduler_).store(true);
+      return f(std::forward<decltype(args)>(args)...);
+    };
+  }
+  [[nodiscard]] bool only_inline() const { return inline_.load() && !on_scheduler_.load(); }
+  [[nodiscard]] bool only_on_scheduler() const { return on_scheduler_.load() && !inline_.load(); }
+
+ private:
+  std::atomic<bool> inline_{false};
+  std::atomic<bool> on_scheduler_{false};
+};
+
 TEST(ParIter, RunsSmallInputsInlineOnTheCallingThread) {
   const auto data = seed_data(1'000);
   ASSERT_LE(data.size(), default_sequential_threshold())
       << "this test assumes that 1,000 elements are below the default threshold";
   parlab::testing::finish_within(kLimit, "a small input", [&] {
     ThreadRecorder recorder;
+    WhereItRan where;
     const std::int64_t total =
         par_iter(data)
             .on(scheduler_with(2))
-            .map(recorder.wrap([](std::int32_t x) { return 2 * std::int64_t{x}; }))
+            .map(where.wrap(recorder.wrap([](std::int32_t x) { return 2 * std::int64_t{x}; })))
             .sum();
     EXPECT_EQ(total, seed_sum_doubled(1'000));
+    EXPECT_TRUE(where.only_inline())
+        << "1,000 elements (below the sequential threshold of " << default_sequential_threshold()
+        << ") were mapped inside the scheduler.\nRule: below the threshold the consumer is a plain "
+           "loop on the caller: no fork, no wait.";
     EXPECT_EQ(recorder.distinct_count(), 1U)
         << "1,000 elements (below the sequential threshold of " << default_sequential_threshold()
         << ") were mapped on " << recorder.distinct_count() << " threads.\n"
@@ -548,12 +574,17 @@ TEST(ParIter, RunsSmallInputsInlineOnTheCallingThread) {
     EXPECT_TRUE(recorder.saw(std::this_thread::get_id()))
         << "the small input was not processed on the calling thread";
     // The same from inside a task: inline on that worker.
-    scheduler_with(2).run([&] {
+    Scheduler& scheduler = scheduler_with(2);
+    scheduler.run([&] {
       ThreadRecorder inner;
+      const std::uint64_t jobs_before = scheduler.total_stats().tasks_run;
       (void)par_iter(data).map(inner.wrap([](std::int32_t x) { return x; })).count();
+      const std::uint64_t jobs = scheduler.total_stats().tasks_run - jobs_before;
       EXPECT_EQ(inner.distinct_count(), 1U)
           << "a small input inside a task must stay on that worker";
       EXPECT_TRUE(inner.saw(std::this_thread::get_id()));
+      EXPECT_EQ(jobs, 0U) << "a small input inside a task ran " << jobs
+                          << " jobs on the scheduler: it must run inline, without a join";
     });
   });
 }
@@ -595,27 +626,6 @@ TEST(ParIter, GoesParallelAboveTheSequentialThreshold) {
         EXPECT_GE(recorder.distinct_count(), 2U);
       });
 }
-
-/// Where a pipeline's items were mapped: inline on the calling thread, outside every pool (the
-/// sequential fallback), or inside the scheduler (on its workers; a scheduler may also let the
-/// calling thread take part as one of them, so "which thread" cannot tell the two apart, but
-/// Scheduler::current() can).
-class WhereItRan {
- public:
-  template <class F>
-  auto wrap(F f) {
-    return [this, f = std::move(f)](auto&&... args) -> decltype(auto) {
-      (Scheduler::current() == nullptr ? inline_ : on_scheduler_).store(true);
-      return f(std::forward<decltype(args)>(args)...);
-    };
-  }
-  [[nodiscard]] bool only_inline() const { return inline_.load() && !on_scheduler_.load(); }
-  [[nodiscard]] bool only_on_scheduler() const { return on_scheduler_.load() && !inline_.load(); }
-
- private:
-  std::atomic<bool> inline_{false};
-  std::atomic<bool> on_scheduler_{false};
-};
 
 TEST(ParIter, LetsTheThresholdBeOverriddenPerPipelineAndPerProcess) {
   const auto data = seed_data(5'000);
