@@ -5,6 +5,7 @@
 #include "common/trace.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <stdexcept>
 
@@ -13,10 +14,15 @@ namespace {
 
 // How many times submit offers a task to every queue with try_lock before it blocks on one.
 constexpr std::size_t kPushRounds = 1;
-// How many times an idle worker tries every queue with try_lock before it sleeps on its own.
+// How many times an idle worker tries every queue with try_lock at once, before it spins.
 // More rounds catch more tasks from other queues at the cost of a little spinning (each round is
-// size() failed try_locks, tens of nanoseconds each): still no busy-waiting once idle.
+// size() failed try_locks, tens of nanoseconds each).
 constexpr std::size_t kPopRounds = 4;
+// Pauses between two searches of every queue while an idle worker spins (detail::kIdleSpin): a
+// search is size() try_locks, each a write to a mutex that submitters need, so spinners search
+// every few hundred nanoseconds rather than continuously. After each search they yield, so that
+// on an oversubscribed machine the thread that will submit the next task gets the CPU.
+constexpr int kPausesPerSearch = 64;
 
 thread_local const MultiQueuePool* current_pool = nullptr;  // see thread_pool.cpp
 
@@ -57,11 +63,21 @@ class alignas(kCacheLineSize) MultiQueuePool::WorkerQueue {
   }
 
   /// Sleeps until a task arrives or the queue is closed; pops the oldest task. Returns false
-  /// only when the queue is closed and empty: the owner's signal to leave.
+  /// only when the queue is closed and empty: the owner's signal to leave. Only the owner calls
+  /// it, so at most one thread ever waits on ready_.
   bool pop(Task& task) {
     std::unique_lock lock(mutex_);
-    // Checked under the mutex before every sleep: no lost wake-up, no spurious one.
-    ready_.wait(lock, [this] { return closed_ || !tasks_.empty(); });
+    // Checked under the mutex before every sleep: no lost wake-up, no spurious one. Each sleep
+    // starts with wake_pending_ cleared: a notify that woke us is spent, and one still in flight
+    // only wakes us once more. (A wait(lock, predicate) would sleep again after a wake-up whose
+    // task another worker took, with wake_pending_ still set: the next push would then skip its
+    // notify and leave its task in the queue of a sleeping owner.)
+    while (!closed_ && tasks_.empty()) {
+      owner_asleep_ = true;
+      wake_pending_ = false;
+      ready_.wait(lock);
+    }
+    owner_asleep_ = false;
     if (tasks_.empty()) {
       return false;
     }
@@ -85,15 +101,28 @@ class alignas(kCacheLineSize) MultiQueuePool::WorkerQueue {
       return Push::closed;
     }
     tasks_.push_back(std::move(task));
+    // Notify only an owner asleep in pop() that no push has notified since it last looked at
+    // the queue: each notify of a sleeper is a system call, and the owner wakes to the whole
+    // queue anyway. No wake-up is lost: the owner sets owner_asleep_ and checks the queue under
+    // this mutex, and wait() releases it and blocks as one step; so this push either came first
+    // (the owner's check sees the task) or finds owner_asleep_ set. With wake_pending_ set, a
+    // notify sent after the owner's last check is on its way, and the woken owner looks at the
+    // queue again, under the mutex, before it sleeps.
+    const bool wake = owner_asleep_ && !wake_pending_;
+    wake_pending_ = wake_pending_ || wake;
     lock.unlock();
-    ready_.notify_one();  // the owner, if asleep in pop()
+    if (wake) {
+      ready_.notify_one();
+    }
     return Push::accepted;
   }
 
   std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<Task> tasks_;  // guarded by mutex_
-  bool closed_ = false;     // guarded by mutex_
+  std::deque<Task> tasks_;     // guarded by mutex_
+  bool closed_ = false;        // guarded by mutex_
+  bool owner_asleep_ = false;  // the owner is inside ready_.wait(); guarded by mutex_
+  bool wake_pending_ = false;  // notified since the owner's last check; guarded by mutex_
 };
 
 void MultiQueuePool::QueuesDeleter::operator()(WorkerQueue* queues) const noexcept {
@@ -148,15 +177,37 @@ void MultiQueuePool::enqueue(Task task) {
   }
 }
 
+bool MultiQueuePool::find_task(std::size_t self, Task& task) {
+  // Look everywhere without blocking, own queue first.
+  for (std::size_t n = 0; n < size_ * kPopRounds; ++n) {
+    if (queues_[(self + n) % size_].try_pop(task)) {
+      return true;
+    }
+  }
+  // Then spin for a while (see detail::kIdleSpin), searching now and then, before the caller
+  // sleeps on its own queue. relaxed: stopping_ only cuts the spin short, see enqueue().
+  const auto deadline = std::chrono::steady_clock::now() + detail::kIdleSpin;
+  while (!stopping_.load(std::memory_order_relaxed) &&
+         std::chrono::steady_clock::now() < deadline) {
+    for (int i = 0; i < kPausesPerSearch; ++i) {
+      detail::cpu_relax();
+    }
+    for (std::size_t n = 0; n < size_; ++n) {
+      if (queues_[(self + n) % size_].try_pop(task)) {
+        return true;
+      }
+    }
+    std::this_thread::yield();
+  }
+  return false;
+}
+
 void MultiQueuePool::work(std::size_t self) {
   current_pool = this;
   for (;;) {
     Task task;
-    // Look everywhere without blocking, own queue first, before sleeping on the own queue.
-    for (std::size_t n = 0; n < size_ * kPopRounds && !task; ++n) {
-      (void)queues_[(self + n) % size_].try_pop(task);
-    }
-    if (!task && !queues_[self].pop(task)) {
+    // Look everywhere without blocking, then spin briefly, before sleeping on the own queue.
+    if (!find_task(self, task) && !queues_[self].pop(task)) {
       return;  // own queue closed and empty: nothing can be pushed onto it any more
     }
     {

@@ -23,8 +23,9 @@ namespace parlab::pool {
 /// submit() picks a starting queue in rotation and offers the task to every queue with
 /// try_lock, taking the first it gets; only if every lock is busy does it block on the starting
 /// queue's lock. A worker looks for a task with try_lock on every queue, its own first, for a
-/// few rounds, and only then sleeps on its own queue. Several submitters and workers thus
-/// rarely wait for one another's lock, where ThreadPool's single mutex serialises them all.
+/// few rounds, then keeps looking now and then for at most detail::kIdleSpin, and only then sleeps
+/// on its own queue. Several submitters and workers thus rarely wait for one another's lock, where
+/// ThreadPool's single mutex serialises them all.
 ///
 /// The price, and the reason lab 4 exists: a task sits in one queue. A worker asleep on its own
 /// empty queue is not woken for a task pushed onto another worker's queue, so that task waits
@@ -89,7 +90,8 @@ class MultiQueuePool {
   };
 
   void enqueue(Task task);
-  void work(std::size_t self);  // worker `self`'s loop
+  void work(std::size_t self);                   // worker `self`'s loop
+  bool find_task(std::size_t self, Task& task);  // without sleeping: every queue, then a spin
   void task_finished();
 
   const std::size_t size_;

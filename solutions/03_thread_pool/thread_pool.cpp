@@ -4,14 +4,46 @@
 
 #include "common/trace.hpp"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 namespace parlab::pool {
 namespace {
+
+// Pauses between two looks at the clock while an idle worker spins (a pause is 10-150 cycles, so
+// a round is well under a few microseconds); after each round the spinner yields, so that on an
+// oversubscribed machine the thread that will submit the next task gets the CPU.
+constexpr int kPausesPerRound = 64;
+// How many times lock_soon() tries the mutex before it blocks on it.
+constexpr int kLockTries = 64;
+
+// Takes `lock`'s mutex, trying a few times before blocking. Every critical section of the pool
+// is a few dozen nanoseconds (a push, a pop, a counter), so a busy mutex is almost always free
+// again within a microsecond; std::mutex blocks in the kernel at once, and on a VM the holder's
+// futex wake-up then costs the blocked thread tens of microseconds. kLockTries pauses are about
+// a microsecond, after which the holder has probably lost its CPU and blocking is the better bet.
+void lock_soon(std::unique_lock<std::mutex>& lock) {
+  for (int i = 0; i < kLockTries; ++i) {
+    if (lock.try_lock()) {
+      return;
+    }
+    detail::cpu_relax();
+  }
+  lock.lock();
+}
 
 // The pool whose task the calling thread is running, if any: lets wait_until_idle() and
 // shutdown() refuse to wait for themselves instead of deadlocking.
 thread_local const ThreadPool* current_pool = nullptr;
 
 }  // namespace
+
+void detail::cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#endif
+}
 
 ThreadPool::ThreadPool() : ThreadPool(std::max(1U, std::thread::hardware_concurrency())) {}
 
@@ -33,32 +65,95 @@ ThreadPool::ThreadPool(std::size_t workers) : size_(workers) {
 ThreadPool::~ThreadPool() { shutdown(); }
 
 void ThreadPool::enqueue(Task task) {
+  bool wake = false;
   {
-    const std::scoped_lock lock(mutex_);
+    std::unique_lock lock(mutex_, std::defer_lock);
+    lock_soon(lock);
     if (stopping_) {
       throw std::runtime_error(
           "ThreadPool::submit: the pool is shutting down; no task is accepted");
     }
     queue_.push_back(std::move(task));
+    // relaxed: a hint for spinners, who take mutex_ before they touch the queue (see work_hint_).
+    work_hint_.store(true, std::memory_order_relaxed);
+    // Wake a sleeper only if one has not been woken already. Why no wake-up is lost: a worker
+    // counts itself in sleepers_ and checks the queue under the mutex, and wait() releases the
+    // mutex and blocks as one step; this push holds the same mutex. So either the worker's check
+    // came first, and then we see it in sleepers_, or our push came first and its check sees the
+    // task. When sleepers_ <= wakeups_, every sleeper already has a notify on its way (wakeups_
+    // never exceeds the notifies whose sleeper has not yet returned, see wait_for_work), and
+    // each of them looks at the queue again, under the mutex, before it sleeps again.
+    if (sleepers_ > wakeups_) {
+      ++wakeups_;
+      wake = true;
+    }
   }
-  // One task wakes one sleeper. Notifying after unlocking spares the woken worker from blocking
-  // on the mutex we still hold; the push happened under the mutex, so the worker's predicate
-  // sees it whether it was asleep or about to sleep (no lost wake-up).
-  work_available_.notify_one();
+  // Notifying after unlocking spares the woken worker from blocking on the mutex we still hold.
+  // Skipping the notify when nobody needs it matters: each one costs a system call, and glibc's
+  // pthread_cond_signal can itself block while it switches waiter groups.
+  if (wake) {
+    work_available_.notify_one();
+  }
+}
+
+void ThreadPool::wait_for_work(std::unique_lock<std::mutex>& lock) {
+  // Spin first (see detail::kIdleSpin), without the mutex, so that the submitter never waits for
+  // a spinner.
+  lock.unlock();
+  const auto deadline = std::chrono::steady_clock::now() + detail::kIdleSpin;
+  for (;;) {
+    bool hinted = false;
+    for (int i = 0; i < kPausesPerRound && !hinted; ++i) {
+      // relaxed: a hint only. The queue itself is read under the mutex below, which orders the
+      // push before our pop; a stale false merely spins a little longer.
+      hinted = work_hint_.load(std::memory_order_relaxed);
+      detail::cpu_relax();
+    }
+    const bool expired = std::chrono::steady_clock::now() >= deadline;
+    if (hinted || expired) {
+      lock_soon(lock);
+      if (stopping_ || !queue_.empty() || expired) {
+        break;
+      }
+      lock.unlock();  // another worker took the task first: spin on, until the deadline
+    } else {
+      std::this_thread::yield();
+    }
+  }
+  // Sleep. The predicate is checked under the mutex before every sleep: a spurious wake-up is
+  // never acted on, and a push made before this point is seen here (see enqueue).
+  if (!stopping_ && queue_.empty()) {
+    ++sleepers_;
+    do {
+      work_available_.wait(lock);
+      // Every return from wait() spends one count, ours or (after a spurious wake-up) another
+      // sleeper's: so wakeups_ never exceeds the notifies whose sleeper has not yet returned,
+      // which is what enqueue() relies on. Spending another's count only makes a later push
+      // notify once more than needed. (A wait(lock, predicate) would not do: after a wake-up
+      // whose task another worker took, it sleeps again with its count unspent, and two such
+      // stale counts would make every later push believe both sleepers already notified.)
+      if (wakeups_ > 0) {
+        --wakeups_;
+      }
+    } while (!stopping_ && queue_.empty());
+    --sleepers_;
+  }
 }
 
 void ThreadPool::work(std::size_t index) {
   current_pool = this;
   std::unique_lock lock(mutex_);
   for (;;) {
-    // The predicate guards against spurious wake-ups and against a notify that arrived before
-    // this worker began to wait: it is checked under the mutex before every sleep.
-    work_available_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (!stopping_ && queue_.empty()) {
+      wait_for_work(lock);
+    }
     if (queue_.empty()) {
       return;  // stopping_ and drained: every accepted task has been taken
     }
     Task task = std::move(queue_.front());
     queue_.pop_front();
+    // relaxed: see enqueue(); written under the mutex, so it agrees with the queue at unlock.
+    work_hint_.store(stopping_ || !queue_.empty(), std::memory_order_relaxed);
     ++running_;
     lock.unlock();
     {
@@ -67,7 +162,7 @@ void ThreadPool::work(std::size_t index) {
       task();  // never throws: package_task stores exceptions in the future
     }
     task = nullptr;  // destroy the captures before reporting the task finished
-    lock.lock();
+    lock_soon(lock);
     --running_;
     if (running_ == 0 && queue_.empty()) {
       idle_.notify_all();
@@ -95,6 +190,7 @@ void ThreadPool::shutdown() {
   {
     const std::scoped_lock lock(mutex_);
     stopping_ = true;
+    work_hint_.store(true, std::memory_order_relaxed);  // relaxed: see enqueue()
   }
   work_available_.notify_all();  // every sleeper must wake, see stopping_, drain and leave
   for (auto& worker : workers_) {
