@@ -53,6 +53,8 @@ inline std::atomic<std::size_t> default_sequential_threshold{kCalibrate};
 /// pipeline whose items cost k times more should divide it by k (with_sequential_threshold).
 /// labs/05_parallel_algorithms/README.md shows the measured curve.
 inline std::size_t default_sequential_threshold() noexcept {
+  // After the first call this is one load and a compare: the measured value is stored in the
+  // same word that set_default_sequential_threshold() writes.
   const std::size_t set = detail::default_sequential_threshold.load(std::memory_order_relaxed);
   return set != detail::kCalibrate ? set : detail::calibrated_sequential_threshold();
 }
@@ -686,8 +688,13 @@ inline std::size_t measure_sequential_threshold() noexcept {
 }
 
 inline std::size_t calibrated_sequential_threshold() noexcept {
-  // Measured on first use; a function-local static is initialised once, thread-safely.
+  // Measured on first use; a function-local static is initialised once, thread-safely. The
+  // value is then stored where default_sequential_threshold() looks first, unless the user set
+  // one meanwhile (the compare-exchange leaves a set value alone). relaxed: a tuning knob.
   static const std::size_t threshold = measure_sequential_threshold();
+  std::size_t expected = kCalibrate;
+  default_sequential_threshold.compare_exchange_strong(expected, threshold,
+                                                       std::memory_order_relaxed);
   return threshold;
 }
 
