@@ -2,6 +2,7 @@
 // and of the workers' search, idle waiting and shutdown (see multi_queue_pool.hpp).
 #include "multi_queue_pool.hpp"
 
+#include "common/spin.hpp"
 #include "common/trace.hpp"
 
 #include <algorithm>
@@ -18,7 +19,7 @@ constexpr std::size_t kPushRounds = 1;
 // More rounds catch more tasks from other queues at the cost of a little spinning (each round is
 // size() failed try_locks, tens of nanoseconds each).
 constexpr std::size_t kPopRounds = 4;
-// Pauses between two searches of every queue while an idle worker spins (detail::kIdleSpin): a
+// Pauses between two searches of every queue while an idle worker spins (kSpinBeforeSleep): a
 // search is size() try_locks, each a write to a mutex that submitters need, so spinners search
 // every few hundred nanoseconds rather than continuously. After each search they yield, so that
 // on an oversubscribed machine the thread that will submit the next task gets the CPU.
@@ -184,13 +185,13 @@ bool MultiQueuePool::find_task(std::size_t self, Task& task) {
       return true;
     }
   }
-  // Then spin for a while (see detail::kIdleSpin), searching now and then, before the caller
-  // sleeps on its own queue. relaxed: stopping_ only cuts the spin short, see enqueue().
-  const auto deadline = std::chrono::steady_clock::now() + detail::kIdleSpin;
+  // Then spin for a while (see kSpinBeforeSleep, common/spin.hpp), searching now and then, before
+  // the caller sleeps on its own queue. relaxed: stopping_ only cuts the spin short, see enqueue().
+  const auto deadline = std::chrono::steady_clock::now() + kSpinBeforeSleep;
   while (!stopping_.load(std::memory_order_relaxed) &&
          std::chrono::steady_clock::now() < deadline) {
     for (int i = 0; i < kPausesPerSearch; ++i) {
-      detail::cpu_relax();
+      cpu_relax();
     }
     for (std::size_t n = 0; n < size_; ++n) {
       if (queues_[(self + n) % size_].try_pop(task)) {

@@ -23,9 +23,9 @@ namespace parlab::pool {
 /// submit() picks a starting queue in rotation and offers the task to every queue with
 /// try_lock, taking the first it gets; only if every lock is busy does it block on the starting
 /// queue's lock. A worker looks for a task with try_lock on every queue, its own first, for a
-/// few rounds, then keeps looking now and then for at most detail::kIdleSpin, and only then sleeps
-/// on its own queue. Several submitters and workers thus rarely wait for one another's lock, where
-/// ThreadPool's single mutex serialises them all.
+/// few rounds, then keeps looking now and then for at most kSpinBeforeSleep (common/spin.hpp), and
+/// only then sleeps on its own queue. Several submitters and workers thus rarely wait for one
+/// another's lock, where ThreadPool's single mutex serialises them all.
 ///
 /// The price, and the reason lab 4 exists: a task sits in one queue. A worker asleep on its own
 /// empty queue is not woken for a task pushed onto another worker's queue, so that task waits

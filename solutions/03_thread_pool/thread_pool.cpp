@@ -2,11 +2,10 @@
 // ThreadPool (see thread_pool.hpp for the contract).
 #include "thread_pool.hpp"
 
+#include "common/spin.hpp"
 #include "common/trace.hpp"
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
+#include <chrono>
 
 namespace parlab::pool {
 namespace {
@@ -28,7 +27,7 @@ void lock_soon(std::unique_lock<std::mutex>& lock) {
     if (lock.try_lock()) {
       return;
     }
-    detail::cpu_relax();
+    cpu_relax();
   }
   lock.lock();
 }
@@ -38,12 +37,6 @@ void lock_soon(std::unique_lock<std::mutex>& lock) {
 thread_local const ThreadPool* current_pool = nullptr;
 
 }  // namespace
-
-void detail::cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  _mm_pause();
-#endif
-}
 
 ThreadPool::ThreadPool() : ThreadPool(std::max(1U, std::thread::hardware_concurrency())) {}
 
@@ -97,17 +90,17 @@ void ThreadPool::enqueue(Task task) {
 }
 
 void ThreadPool::wait_for_work(std::unique_lock<std::mutex>& lock) {
-  // Spin first (see detail::kIdleSpin), without the mutex, so that the submitter never waits for
-  // a spinner.
+  // Spin first (see kSpinBeforeSleep, common/spin.hpp), without the mutex, so that the submitter
+  // never waits for a spinner.
   lock.unlock();
-  const auto deadline = std::chrono::steady_clock::now() + detail::kIdleSpin;
+  const auto deadline = std::chrono::steady_clock::now() + kSpinBeforeSleep;
   for (;;) {
     bool hinted = false;
     for (int i = 0; i < kPausesPerRound && !hinted; ++i) {
       // relaxed: a hint only. The queue itself is read under the mutex below, which orders the
       // push before our pop; a stale false merely spins a little longer.
       hinted = work_hint_.load(std::memory_order_relaxed);
-      detail::cpu_relax();
+      cpu_relax();
     }
     const bool expired = std::chrono::steady_clock::now() >= deadline;
     if (hinted || expired) {

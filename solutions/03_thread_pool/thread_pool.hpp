@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -27,24 +26,6 @@
 #include "common/move_only_function.hpp"
 
 namespace parlab::pool {
-
-namespace detail {
-
-/// How long an idle worker of either pool spins before it sleeps on its condition variable.
-/// Sleeping costs the next submit a futex wake-up and the worker the time the kernel takes to
-/// run it again: a few microseconds on bare metal, 25-50 us when the worker's vCPU has halted
-/// in a VM. Spinning for about as long as that wake-up at most doubles the price of an idle
-/// episode that ends in sleep (the classic spin-then-block bound), and saves the whole wake-up
-/// when work comes back within the window, as it does when one thread submits a task, waits for
-/// it and submits the next. The price: after its last task each worker burns up to this much
-/// CPU before it sleeps; an idle pool then uses none.
-inline constexpr std::chrono::microseconds kIdleSpin{50};
-
-/// One step of a spin-wait: the CPU's pause instruction where there is one (it frees the core's
-/// resources for a hyper-thread sibling and avoids a memory-order flush when the wait ends).
-void cpu_relax() noexcept;
-
-}  // namespace detail
 
 /// What a pool queues: a call with no arguments and no result. Results and exceptions travel
 /// through the std::promise the call owns (see package_task), never through the queue.
@@ -106,9 +87,9 @@ PackagedTask<task_result_t<F, Args...>> package_task(F&& f, Args&&... args) {
 /// A fixed set of worker threads that run submitted tasks in FIFO order from one shared queue.
 ///
 /// Invariants (all guarded by one mutex): a worker sleeps on a condition variable only when the
-/// queue is empty and shutdown has not begun, after spinning for at most detail::kIdleSpin, so
-/// an idle pool uses no CPU; every task accepted by submit() runs exactly once, on a worker,
-/// before the workers are joined.
+/// queue is empty and shutdown has not begun, after spinning for at most kSpinBeforeSleep
+/// (common/spin.hpp), so an idle pool uses no CPU; every task accepted by submit() runs exactly
+/// once, on a worker, before the workers are joined.
 ///
 /// Not promised: tasks *start* in submission order, but with several workers they may finish in
 /// any order. A task that blocks on the future of another task of the same pool can deadlock it

@@ -2,6 +2,7 @@
 // worker threads, finding work (own deque, stealing, the injector), and the sleep protocol.
 #include "scheduler.hpp"
 
+#include "common/spin.hpp"
 #include "common/trace.hpp"
 #include "common/work_span.hpp"
 
@@ -9,10 +10,6 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
 
 namespace parlab::steal {
 
@@ -51,12 +48,6 @@ namespace parlab::steal {
 
 namespace {
 
-void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  _mm_pause();
-#endif
-}
-
 /// What an idle worker does between two searches for work: spin for kSpinFor, then yield for
 /// kYieldFor, then sleep. Bounded in time, not in rounds: one `pause` takes ~10 cycles on some
 /// CPUs and ~140 on others, so a count of pauses tuned on one machine spins ten times longer or
@@ -64,16 +55,14 @@ void cpu_relax() noexcept {
 /// at the deques on this project's Xeon VM, which added microseconds to every steal and every
 /// join wait.) Now a look comes every few pauses, and the clock decides when to stop.
 ///
-/// Why ~50 us each: spinning pays only while work is likely to arrive sooner than a sleeping
-/// worker could be woken, and a wake-up costs 25-50 us on the 2-vCPU VMs this was measured on
-/// (an idle vCPU halts, and the host must wake it). Spinning about as long as one wake-up costs
-/// is the classic competitive rule: it never wastes more than the wake-up it tries to save.
-/// After ~100 us idle, no CPU is used (the idle-CPU test allows 1 % of a core after 10 ms idle).
+/// Each phase lasts kSpinBeforeSleep (common/spin.hpp: about one VM wake-up, the competitive
+/// spin-then-block bound). After ~100 us idle, no CPU is used (the idle-CPU test allows 1 % of a
+/// core after 10 ms idle).
 class IdlePolicy {
  public:
   using Clock = std::chrono::steady_clock;
-  static constexpr std::chrono::microseconds kSpinFor{50};
-  static constexpr std::chrono::microseconds kYieldFor{50};
+  static constexpr std::chrono::microseconds kSpinFor = kSpinBeforeSleep;
+  static constexpr std::chrono::microseconds kYieldFor = kSpinBeforeSleep;
   static constexpr unsigned kMaxPauses = 8;  // ~0.1-1 us between two looks at the deques
 
   /// Work was found: the next idle period starts from scratch.
