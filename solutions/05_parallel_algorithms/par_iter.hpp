@@ -29,7 +29,7 @@ using steal::Scheduler;
 
 namespace detail {
 /// The default threshold measured on this machine; see default_sequential_threshold().
-std::size_t calibrated_sequential_threshold() noexcept;
+inline std::size_t calibrated_sequential_threshold() noexcept;
 
 /// "Not set": default_sequential_threshold() returns the calibrated value.
 inline constexpr std::size_t kCalibrate = std::numeric_limits<std::size_t>::max();
@@ -43,12 +43,14 @@ inline std::atomic<std::size_t> default_sequential_threshold{kCalibrate};
 /// Measured where the code runs, not fixed: unless set_default_sequential_threshold() was
 /// called, the first call measures, once per process, what going parallel costs here and
 /// derives the threshold from it (a constant measured on one machine was wrong on the next: the
-/// cost of waking a thread differs tens of times between two 2-vCPU VMs). The measurement takes
-/// well under a millisecond: the fixed cost c of a forced-parallel pipeline on
-/// steal::default_scheduler() (P workers), cut into its usual pieces of one cheap element each,
-/// and the cost t per element of the seed's loop (2*x summed over int32). In parallel, n elements
-/// take about c + n*t/P, inline n*t; the two meet at n = c * P / ((P - 1) * t), which is the
-/// threshold (every input when P == 1). Around it the parallel path is at most a few tens of
+/// cost of waking a thread differs tens of times between two 2-vCPU VMs). The measurement times
+/// the seed's pipeline (2*x summed over int32), forced parallel on steal::default_scheduler()
+/// (P workers), against the plain loop at six sizes from 4 Ki to 128 Ki elements, nine
+/// alternating rounds each (about a millisecond where a fork costs a few microseconds). From the
+/// medians it takes c, the median over the sizes of what going parallel costs beyond sharing the
+/// loop's work perfectly, and t, the loop's cost per element. In parallel, n elements take about
+/// c + n*t/P, inline n*t; the two meet at n = c * P / ((P - 1) * t), which is the threshold
+/// (every input when P == 1). Around it the parallel path is at most a few tens of
 /// percent slower than the loop, and above it faster. The unit is "elements of cheap work": a
 /// pipeline whose items cost k times more should divide it by k (with_sequential_threshold).
 /// labs/05_parallel_algorithms/README.md shows the measured curve.
@@ -228,7 +230,10 @@ class EnumerateProducer {
 // full reset was tried, and on cheap items it fed a chain of steals. A stolen half cut into 32
 // pieces is stolen back piece by piece, each steal cuts again, and the data moves between cores
 // every time: at n = 10^5 on 2 workers, ~350 tasks and ~10 steals per call, 23 us where lab 4's
-// map_sum (16 leaves) took 7.5 us. With Rayon's reset the same call runs about 50 tasks.
+// map_sum (16 leaves) took 7.5 us. With Rayon's reset the same call ran about 40 tasks; and a
+// stolen piece no longer than the first plan's pieces is not cut again (first_leaf_): stealing
+// one moves it whole, so at the tail the workers trade leaves instead of cutting them finer.
+// That brought it to ~33 tasks, ~1.5 steals and 9.3 us.
 inline constexpr std::size_t kPiecesPerWorker = 8;
 
 class Splitter {
