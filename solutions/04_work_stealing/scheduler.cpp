@@ -69,12 +69,13 @@ class IdlePolicy {
   void reset() noexcept { idle_ = false; }
   /// Nothing was found: waits a little. Returns false once it is time to sleep instead.
   bool back_off() noexcept {
+    const Clock::time_point now = Clock::now();
     if (!idle_) {
       idle_ = true;
-      since_ = Clock::now();
+      since_ = now;
       pauses_ = 1;
     }
-    const Clock::duration idle_for = Clock::now() - since_;
+    const Clock::duration idle_for = now - since_;
     if (idle_for < kSpinFor) {
       for (unsigned i = 0; i < pauses_; ++i) {
         cpu_relax();
