@@ -33,6 +33,7 @@ STAGES = {
     "thread_per_task": "a std::thread per task",
     "tbb": "oneTBB",
     "tbb_task_group": "oneTBB task_group",
+    "tbb_arena_enqueue": "oneTBB task_arena::enqueue + std::promise",
     "openmp": "OpenMP",
     "openmp_dynamic": "OpenMP schedule(dynamic)",
     "openmp_tasks": "OpenMP tasks",
@@ -45,7 +46,7 @@ MINE = "@mine"
 # The baselines and peers: the same code in both binaries, so --mine takes them from the reference
 # binary only (the student's copies would add a second, noisier row of the same thing).
 PEERS = {"sequential", "std_sort", "std_sort_par", "thread_per_task", "tbb", "tbb_task_group",
-         "openmp", "openmp_dynamic", "openmp_tasks", "std_par"}
+         "tbb_arena_enqueue", "openmp", "openmp_dynamic", "openmp_tasks", "std_par"}
 # The peers of the seed's workload: the "vs best peer" column takes the fastest of them.
 SUM_PEERS = ["tbb", "openmp", "std_par"]
 # The reference's performance goals (one verdict line each), beside this file.
