@@ -2,12 +2,12 @@
 // and of the workers' search, idle waiting and shutdown (see multi_queue_pool.hpp).
 #include "multi_queue_pool.hpp"
 
+#include "common/fifo_queue.hpp"
 #include "common/spin.hpp"
 #include "common/trace.hpp"
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
 #include <stdexcept>
 
 namespace parlab::pool {
@@ -58,8 +58,7 @@ class alignas(kCacheLineSize) MultiQueuePool::WorkerQueue {
     if (!lock.owns_lock() || tasks_.empty()) {
       return false;
     }
-    task = std::move(tasks_.front());
-    tasks_.pop_front();
+    task = tasks_.pop();
     return true;
   }
 
@@ -82,8 +81,7 @@ class alignas(kCacheLineSize) MultiQueuePool::WorkerQueue {
     if (tasks_.empty()) {
       return false;
     }
-    task = std::move(tasks_.front());
-    tasks_.pop_front();
+    task = tasks_.pop();
     return true;
   }
 
@@ -101,7 +99,7 @@ class alignas(kCacheLineSize) MultiQueuePool::WorkerQueue {
     if (closed_) {
       return Push::closed;
     }
-    tasks_.push_back(std::move(task));
+    tasks_.push(std::move(task));
     // Notify only an owner asleep in pop() that no push has notified since it last looked at
     // the queue: each notify of a sleeper is a system call, and the owner wakes to the whole
     // queue anyway. No wake-up is lost: the owner sets owner_asleep_ and checks the queue under
@@ -120,7 +118,7 @@ class alignas(kCacheLineSize) MultiQueuePool::WorkerQueue {
 
   std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<Task> tasks_;     // guarded by mutex_
+  FifoQueue<Task> tasks_;     // guarded by mutex_
   bool closed_ = false;        // guarded by mutex_
   bool owner_asleep_ = false;  // the owner is inside ready_.wait(); guarded by mutex_
   bool wake_pending_ = false;  // notified since the owner's last check; guarded by mutex_

@@ -84,7 +84,7 @@ class MultiQueuePool {
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
  private:
-  class WorkerQueue;  // a deque with its own mutex and condition variable (multi_queue_pool.cpp)
+  class WorkerQueue;  // a FIFO queue with its own mutex and condition variable (.cpp)
   struct QueuesDeleter {
     void operator()(WorkerQueue* queues) const noexcept;
   };

@@ -8,7 +8,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <future>
@@ -23,6 +22,7 @@
 
 #include "common/cache_line.hpp"
 #include "common/data.hpp"
+#include "common/fifo_queue.hpp"
 #include "common/move_only_function.hpp"
 
 namespace parlab::pool {
@@ -152,12 +152,13 @@ class ThreadPool {
   void enqueue(Task task);
   void work(std::size_t index);                            // worker `index`'s loop
   void wait_for_work(std::unique_lock<std::mutex>& lock);  // spin briefly, then sleep
+  void update_work_hint();  // work_hint_ = stopping_ || !queue_.empty(); mutex_ held
 
   const std::size_t size_;
   std::mutex mutex_;
   std::condition_variable work_available_;  // signalled on push (if needed) and on shutdown
   std::condition_variable idle_;            // signalled when the last running task ends
-  std::deque<Task> queue_;                  // guarded by mutex_
+  FifoQueue<Task> queue_;                   // guarded by mutex_
   std::size_t running_ = 0;                 // tasks popped but not finished; guarded by mutex_
   std::size_t sleepers_ = 0;  // workers inside work_available_.wait(); guarded by mutex_
   std::size_t wakeups_ = 0;   // notifies not yet answered, at most sleepers_; guarded by mutex_
