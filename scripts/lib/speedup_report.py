@@ -67,6 +67,9 @@ class Figure:
     low_ns: float
     high_ns: float
     runs: int
+    # The time in each pass (the pass's position among the input files; the median where a file
+    # holds several repetitions), so that a goal can compare two stages within the same pass.
+    by_pass: dict[int, float] = dataclasses.field(default_factory=dict)
 
 
 def stage_name(stage: str) -> str:
@@ -87,8 +90,10 @@ _UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 def load(paths: list[pathlib.Path], mine: list[pathlib.Path] = ()) -> tuple[dict[Key, Figure], dict]:
     """Reads benchmark JSON files into medians per key; also returns the first file's context."""
     samples: dict[Key, list[float]] = collections.defaultdict(list)
+    in_pass: dict[Key, dict[int, list[float]]] = collections.defaultdict(lambda: collections.defaultdict(list))
     context: dict = {}
-    for path, suffix in [(p, "") for p in paths] + [(p, MINE) for p in mine]:
+    for pass_index, path, suffix in ([(i, p, "") for i, p in enumerate(paths)]
+                                     + [(i, p, MINE) for i, p in enumerate(mine)]):
         data = json.loads(path.read_text())
         context = context or data.get("context", {})
         for bench in data.get("benchmarks", []):
@@ -100,9 +105,12 @@ def load(paths: list[pathlib.Path], mine: list[pathlib.Path] = ()) -> tuple[dict
             if suffix and parts[1] in PEERS:
                 continue
             key = Key(parts[0], parts[1] + suffix, int(parts[2]), int(parts[3]))
-            samples[key].append(bench["real_time"] * _UNIT_NS[bench.get("time_unit", "ns")])
+            ns = bench["real_time"] * _UNIT_NS[bench.get("time_unit", "ns")]
+            samples[key].append(ns)
+            in_pass[key][pass_index].append(ns)
     figures = {
-        key: Figure(statistics.median(values), min(values), max(values), len(values))
+        key: Figure(statistics.median(values), min(values), max(values), len(values),
+                    {i: statistics.median(times) for i, times in in_pass[key].items()})
         for key, values in samples.items()
     }
     return figures, context
@@ -425,8 +433,27 @@ def load_goals(path: pathlib.Path = GOALS) -> list[Goal]:
     return goals
 
 
+def paired_ratio(figure: Figure, yardsticks: list[Figure]) -> float:
+    """The median over passes of figure's time / the fastest yardstick's time in the same pass.
+
+    Within a pass the contenders run interleaved in one process, so they share whatever the
+    machine was doing then; across passes a shared VM's speed moves by tens of percent. Dividing
+    within each pass first cancels that drift, where a ratio of two medians (each taken over
+    different passes' conditions) keeps it. Without passes in common: the ratio of the medians.
+    """
+    ratios = []
+    for index, time in figure.by_pass.items():
+        rivals = [y.by_pass[index] for y in yardsticks if index in y.by_pass]
+        if rivals:
+            ratios.append(time / min(rivals))
+    if not ratios:
+        return figure.median_ns / min(y.median_ns for y in yardsticks)
+    return statistics.median(ratios)
+
+
 def judge(report: Report, goal: Goal) -> Verdict:
-    """The goal's worst ratio over its sizes (sizes where either side is missing are skipped)."""
+    """The goal's worst paired ratio over its sizes (sizes where either side is missing are
+    skipped); the yardstick named is the fastest of `against` by median."""
     sizes = goal.n or sorted({k.n for k in report.figures
                               if k.workload == goal.workload and k.stage == goal.stage})
     worst = Verdict(goal, None, None, "")
@@ -435,7 +462,9 @@ def judge(report: Report, goal: Goal) -> Verdict:
         best = report.best_of(goal.workload, list(goal.against), n)
         if figure is None or best is None:
             continue
-        ratio = figure.median_ns / best[1].median_ns
+        yardsticks = [y for stage in goal.against
+                      if (y := report.shown(goal.workload, stage, n)) is not None]
+        ratio = paired_ratio(figure, yardsticks)
         if worst.ratio is None or ratio > worst.ratio:
             worst = Verdict(goal, ratio, n, best[0])
     return worst
@@ -446,6 +475,9 @@ def goals_table(verdicts: list[Verdict]) -> str:
     if not rows:
         return ""
     lines = ["### Goals of the reference solutions (scripts/lib/speedup_goals.toml)", "",
+             "Each ratio is paired: in every pass, the stage's time over the fastest yardstick's"
+             " time in that same pass; the median of those over the passes (the contenders of a"
+             " pass run interleaved, so this cancels the machine's drift between passes).", "",
              "| goal | what | measured (worst n) | goal | verdict |", "|---|---|---:|---:|---|"]
     for v in rows:
         lines.append(f"| {v.goal.id} | {v.goal.what} | {v.ratio:.2f}x (n = {format_n(v.n)}) | "
