@@ -51,8 +51,8 @@ class MoveOnlyFunction<R(Args...)> {
   /// True when a target of type F (decayed) is stored inside the object, not on the heap.
   template <class F>
   static constexpr bool kStoredInline =
-      sizeof(F) <= kInlineSize && alignof(F) <= alignof(std::max_align_t) &&
-      std::is_nothrow_move_constructible_v<F>;
+      sizeof(F) <= kInlineSize &&
+      alignof(F) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<F>;
 
   /// An empty function: operator bool is false.
   MoveOnlyFunction() noexcept = default;
@@ -139,16 +139,16 @@ class MoveOnlyFunction<R(Args...)> {
   }
 
   template <class T>
-  static constexpr Ops kInlineOps{
-      [](void* storage, Args&&... args) -> R {
-        return invoke(inline_target<T>(storage), std::forward<Args>(args)...);
-      },
-      [](void* to, void* from) noexcept {
-        T& source = inline_target<T>(from);
-        ::new (to) T(std::move(source));
-        source.~T();
-      },
-      [](void* storage) noexcept { inline_target<T>(storage).~T(); }};
+  static constexpr Ops kInlineOps{[](void* storage, Args&&... args) -> R {
+                                    return invoke(inline_target<T>(storage),
+                                                  std::forward<Args>(args)...);
+                                  },
+                                  [](void* to, void* from) noexcept {
+                                    T& source = inline_target<T>(from);
+                                    ::new (to) T(std::move(source));
+                                    source.~T();
+                                  },
+                                  [](void* storage) noexcept { inline_target<T>(storage).~T(); }};
 
   template <class T>
   static constexpr Ops kHeapOps{

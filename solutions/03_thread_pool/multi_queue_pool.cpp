@@ -118,7 +118,7 @@ class alignas(kCacheLineSize) MultiQueuePool::WorkerQueue {
 
   std::mutex mutex_;
   std::condition_variable ready_;
-  FifoQueue<Task> tasks_;     // guarded by mutex_
+  FifoQueue<Task> tasks_;      // guarded by mutex_
   bool closed_ = false;        // guarded by mutex_
   bool owner_asleep_ = false;  // the owner is inside ready_.wait(); guarded by mutex_
   bool wake_pending_ = false;  // notified since the owner's last check; guarded by mutex_
