@@ -37,28 +37,17 @@ using parlab::pool::ThreadPool;
 // n = 1000 submits a batch before waiting, so queueing cost dominates over wake-ups.
 const std::vector<std::size_t> overhead_sizes = {1, 1'000};
 
-template <class Pool>
-void register_pool_overhead(const std::string& stage) {
+// Registers task_overhead/<stage>/<n>/<threads> for every size and thread count. measure(state,
+// n, threads) builds its contender outside the timed loop, runs the loop, and returns false if it
+// had to skip the benchmark (SkipWithError).
+template <class Measure>
+void register_overhead(const std::string& stage, Measure measure) {
   for (const std::size_t n : overhead_sizes) {
     for (const std::size_t t : bench::thread_counts()) {
       benchmark::RegisterBenchmark(
           bench::name("task_overhead", stage, n, t).c_str(),
-          [n, t](benchmark::State& state) {
-            try {
-              Pool pool(t);  // built once, outside the timed loop
-              std::vector<std::future<void>> results;
-              results.reserve(n);
-              for (auto _ : state) {
-                for (std::size_t i = 0; i < n; ++i) {
-                  results.push_back(pool.submit([] {}));
-                }
-                for (auto& result : results) {
-                  result.get();
-                }
-                results.clear();
-              }
-            } catch (const std::exception& error) {
-              state.SkipWithError(error.what());
+          [n, t, measure](benchmark::State& state) {
+            if (!measure(state, n, t)) {
               return;
             }
             state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
@@ -68,6 +57,30 @@ void register_pool_overhead(const std::string& stage) {
           ->Unit(benchmark::kMicrosecond);
     }
   }
+}
+
+template <class Pool>
+void register_pool_overhead(const std::string& stage) {
+  register_overhead(stage, [](benchmark::State& state, std::size_t n, std::size_t t) {
+    try {
+      Pool pool(t);
+      std::vector<std::future<void>> results;
+      results.reserve(n);
+      for (auto _ : state) {
+        for (std::size_t i = 0; i < n; ++i) {
+          results.push_back(pool.submit([] {}));
+        }
+        for (auto& result : results) {
+          result.get();
+        }
+        results.clear();
+      }
+    } catch (const std::exception& error) {
+      state.SkipWithError(error.what());
+      return false;
+    }
+    return true;
+  });
 }
 
 void register_thread_per_task_overhead() {
@@ -96,31 +109,22 @@ void register_thread_per_task_overhead() {
 }
 
 void register_tbb_overhead() {
-  for (const std::size_t n : overhead_sizes) {
-    for (const std::size_t t : bench::thread_counts()) {
-      benchmark::RegisterBenchmark(
-          bench::name("task_overhead", "tbb_task_group", n, t).c_str(),
-          [n, t](benchmark::State& state) {
-            tbb::task_arena arena(static_cast<int>(t));
-            arena.initialize();
-            for (auto _ : state) {
-              // task_group::wait() lets the waiting thread run queued tasks itself: the
-              // "help instead of block" that lab 4's join brings.
-              arena.execute([n] {
-                tbb::task_group group;
-                for (std::size_t i = 0; i < n; ++i) {
-                  group.run([] {});
-                }
-                group.wait();
-              });
-            }
-            state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
-            state.counters["threads"] = static_cast<double>(t);
-          })
-          ->UseRealTime()
-          ->Unit(benchmark::kMicrosecond);
+  register_overhead("tbb_task_group", [](benchmark::State& state, std::size_t n, std::size_t t) {
+    tbb::task_arena arena(static_cast<int>(t));
+    arena.initialize();
+    for (auto _ : state) {
+      // task_group::wait() lets the waiting thread run queued tasks itself: the "help instead
+      // of block" that lab 4's join brings.
+      arena.execute([n] {
+        tbb::task_group group;
+        for (std::size_t i = 0; i < n; ++i) {
+          group.run([] {});
+        }
+        group.wait();
+      });
     }
-  }
+    return true;
+  });
 }
 
 // oneTBB under lab 3's contract: the caller stays outside the arena, and every task hands its
@@ -134,33 +138,24 @@ struct FulfilPromise {
 };
 
 void register_tbb_enqueue_overhead() {
-  for (const std::size_t n : overhead_sizes) {
-    for (const std::size_t t : bench::thread_counts()) {
-      benchmark::RegisterBenchmark(
-          bench::name("task_overhead", "tbb_arena_enqueue", n, t).c_str(),
-          [n, t](benchmark::State& state) {
-            tbb::task_arena arena(static_cast<int>(t));
-            arena.initialize();
-            std::vector<std::future<void>> results;
-            results.reserve(n);
-            for (auto _ : state) {
-              for (std::size_t i = 0; i < n; ++i) {
-                std::promise<void> promise;
-                results.push_back(promise.get_future());
-                arena.enqueue(FulfilPromise{std::move(promise)});
-              }
-              for (auto& result : results) {
-                result.get();
-              }
-              results.clear();
-            }
-            state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
-            state.counters["threads"] = static_cast<double>(t);
-          })
-          ->UseRealTime()
-          ->Unit(benchmark::kMicrosecond);
+  register_overhead("tbb_arena_enqueue", [](benchmark::State& state, std::size_t n, std::size_t t) {
+    tbb::task_arena arena(static_cast<int>(t));
+    arena.initialize();
+    std::vector<std::future<void>> results;
+    results.reserve(n);
+    for (auto _ : state) {
+      for (std::size_t i = 0; i < n; ++i) {
+        std::promise<void> promise;
+        results.push_back(promise.get_future());
+        arena.enqueue(FulfilPromise{std::move(promise)});
+      }
+      for (auto& result : results) {
+        result.get();
+      }
+      results.clear();
     }
-  }
+    return true;
+  });
 }
 
 // ---- Many tiny tasks from several submitters ----
