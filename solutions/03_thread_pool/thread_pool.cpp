@@ -81,7 +81,7 @@ void ThreadPool::update_work_hint() {
   // Storing only when the value changes matters: idle workers read this line while they spin,
   // and a store, even of the value already there, takes the line away from every one of them,
   // so the next push has to fetch it back. Storing on every push and pop made a batch of 1000
-  // tasks 25-35 % slower (2 workers, 2-vCPU VM).
+  // tasks 30-35 % slower (2 workers, 2-vCPU VM).
   if (work_hint_.load(std::memory_order_relaxed) != hint) {
     work_hint_.store(hint, std::memory_order_relaxed);
   }
