@@ -62,6 +62,44 @@ TEST(MultiQueuePool, WakesASleepingWorkerForANewTask) {
   rules::wakes_a_sleeping_worker_for_a_new_task<MultiQueuePool>("MultiQueuePool");
 }
 
+// The wake-up that finds nothing: a task pushed onto a sleeping owner's queue wakes that owner,
+// but another worker, already running, takes the task first (workers look in every queue).
+// The owner wakes to an empty queue and sleeps again. The next push onto its queue must wake it
+// again: an owner that sleeps on with its "already notified" mark still set (a wait(lock,
+// predicate) around a notify-only-once flag) never hears of that push, and with every other
+// worker asleep the task is never run.
+TEST(MultiQueuePool, WakesAnOwnerAgainAfterAnotherWorkerTookTheTaskItWasWokenFor) {
+  rules::bounded("MultiQueuePool(2): an owner whose last wake-up found its task taken", [] {
+    using namespace std::chrono_literals;
+    // Tasks go to the queues in rotation, so within a round `first` and `third` share a queue
+    // and `second` and `fourth` share the other. Whether the worker running `first` takes
+    // `second` before the other owner has woken for it is a race that a given pair of threads
+    // tends to win or lose the same way every time, so each round has a pool of its own.
+    for (int round = 0; round < 20; ++round) {
+      MultiQueuePool pool(2);
+      std::this_thread::sleep_for(20ms);  // both workers run out of work and go to sleep
+      std::future<std::future<int>> first =
+          pool.submit([&pool] { return pool.submit([] { return 2; }); });
+      ASSERT_EQ(first.wait_for(10s), std::future_status::ready);
+      std::future<int> second = first.get();
+      ASSERT_EQ(second.wait_for(10s), std::future_status::ready);
+      std::this_thread::sleep_for(20ms);
+      std::future<int> third = pool.submit([] { return 3; });
+      ASSERT_EQ(third.wait_for(10s), std::future_status::ready);
+      std::this_thread::sleep_for(20ms);  // the worker that ran `third` goes back to sleep
+      std::future<int> fourth = pool.submit([] { return 4; });
+      ASSERT_EQ(fourth.wait_for(10s), std::future_status::ready)
+          << "round " << round << ": a task submitted while both workers slept was not run "
+          << "within 10 s.\nLikely cause: its queue's owner had been woken once for a task that "
+          << "another worker took, went back to sleep still marked as notified, and so was "
+          << "never notified of this push.\nRule: every sleep starts afresh: clear the "
+          << "'notified' mark and re-check the queue under the mutex each time the owner is "
+          << "about to sleep (a while loop around wait(), not wait(lock, predicate)).";
+      EXPECT_EQ(second.get() + third.get() + fourth.get(), 9);
+    }
+  });
+}
+
 TEST(MultiQueuePool, DestructorRunsEveryTaskAlreadySubmitted) {
   rules::destructor_runs_every_submitted_task<MultiQueuePool>("MultiQueuePool");
 }
