@@ -121,8 +121,9 @@ void ThreadPool::wait_for_work(std::unique_lock<std::mutex>& lock) {
       // sleeper's: so wakeups_ never exceeds the notifies whose sleeper has not yet returned,
       // which is what enqueue() relies on. Spending another's count only makes a later push
       // notify once more than needed. (A wait(lock, predicate) would not do: after a wake-up
-      // whose task another worker took, it sleeps again with its count unspent, and two such
-      // stale counts would make every later push believe both sleepers already notified.)
+      // whose task another worker took, it sleeps again with its count unspent, so later pushes
+      // skip notifies that a sleeper needed, and a task waits for a busy worker while another
+      // sleeps. MultiQueuePool's owner has the same trap, and there it can strand a task.)
       if (wakeups_ > 0) {
         --wakeups_;
       }
