@@ -395,6 +395,9 @@ class Verdict:
     ratio: float | None  # the worst ratio over the goal's sizes; None when nothing was measured
     n: int | None  # the size of the worst ratio
     yardstick: str  # the stage it was compared with there
+    # The lowest and highest per-pass ratio at that size: how far one pass can stray from the
+    # median, i.e. how much a verdict close to the goal can be trusted. None without passes.
+    spread: tuple[float, float] | None = None
 
     @property
     def met(self) -> bool | None:
@@ -405,8 +408,9 @@ class Verdict:
             return f"goal {self.goal.id}: not measured in this run ({self.goal.what})"
         word = "met" if self.met else "MISSED"
         where = f" (worst at n = {format_n(self.n)}, against {stage_name(self.yardstick)})"
-        return (f"goal {self.goal.id}: {self.ratio:.2f}x, goal <= {self.goal.at_most:.2f}x: {word}"
-                f"{where}: {self.goal.what}")
+        passes = f" [passes {self.spread[0]:.2f}-{self.spread[1]:.2f}x]" if self.spread else ""
+        return (f"goal {self.goal.id}: {self.ratio:.2f}x{passes}, goal <= {self.goal.at_most:.2f}x:"
+                f" {word}{where}: {self.goal.what}")
 
 
 def load_goals(path: pathlib.Path = GOALS) -> list[Goal]:
@@ -433,6 +437,16 @@ def load_goals(path: pathlib.Path = GOALS) -> list[Goal]:
     return goals
 
 
+def per_pass_ratios(figure: Figure, yardsticks: list[Figure]) -> list[float]:
+    """For each pass that figure shares with a yardstick: figure's time / the fastest there."""
+    ratios = []
+    for index, time in figure.by_pass.items():
+        rivals = [y.by_pass[index] for y in yardsticks if index in y.by_pass]
+        if rivals:
+            ratios.append(time / min(rivals))
+    return ratios
+
+
 def paired_ratio(figure: Figure, yardsticks: list[Figure]) -> float:
     """The median over passes of figure's time / the fastest yardstick's time in the same pass.
 
@@ -441,11 +455,7 @@ def paired_ratio(figure: Figure, yardsticks: list[Figure]) -> float:
     within each pass first cancels that drift, where a ratio of two medians (each taken over
     different passes' conditions) keeps it. Without passes in common: the ratio of the medians.
     """
-    ratios = []
-    for index, time in figure.by_pass.items():
-        rivals = [y.by_pass[index] for y in yardsticks if index in y.by_pass]
-        if rivals:
-            ratios.append(time / min(rivals))
+    ratios = per_pass_ratios(figure, yardsticks)
     if not ratios:
         return figure.median_ns / min(y.median_ns for y in yardsticks)
     return statistics.median(ratios)
@@ -466,7 +476,9 @@ def judge(report: Report, goal: Goal) -> Verdict:
                       if (y := report.shown(goal.workload, stage, n)) is not None]
         ratio = paired_ratio(figure, yardsticks)
         if worst.ratio is None or ratio > worst.ratio:
-            worst = Verdict(goal, ratio, n, best[0])
+            ratios = per_pass_ratios(figure, yardsticks)
+            spread = (min(ratios), max(ratios)) if ratios else None
+            worst = Verdict(goal, ratio, n, best[0], spread)
     return worst
 
 
@@ -477,11 +489,15 @@ def goals_table(verdicts: list[Verdict]) -> str:
     lines = ["### Goals of the reference solutions (scripts/lib/speedup_goals.toml)", "",
              "Each ratio is paired: in every pass, the stage's time over the fastest yardstick's"
              " time in that same pass; the median of those over the passes (the contenders of a"
-             " pass run interleaved, so this cancels the machine's drift between passes).", "",
-             "| goal | what | measured (worst n) | goal | verdict |", "|---|---|---:|---:|---|"]
+             " pass run interleaved, so this cancels the machine's drift between passes). The"
+             " lowest and highest per-pass ratios show how far one pass strays: a verdict whose"
+             " goal lies inside that range can flip in the next run.", "",
+             "| goal | what | measured (worst n) | passes (lowest – highest) | goal | verdict |",
+             "|---|---|---:|---:|---:|---|"]
     for v in rows:
+        passes = f"{v.spread[0]:.2f}x – {v.spread[1]:.2f}x" if v.spread else "–"
         lines.append(f"| {v.goal.id} | {v.goal.what} | {v.ratio:.2f}x (n = {format_n(v.n)}) | "
-                     f"<= {v.goal.at_most:.2f}x | {'met' if v.met else '**missed**'} |")
+                     f"{passes} | <= {v.goal.at_most:.2f}x | {'met' if v.met else '**missed**'} |")
     return "\n".join(lines) + "\n"
 
 

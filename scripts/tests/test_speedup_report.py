@@ -55,6 +55,8 @@ class SpeedupReportTest(unittest.TestCase):
         self.assertEqual(verdict.n, 1000)
         self.assertEqual(verdict.yardstick, "std_par")
         self.assertAlmostEqual(verdict.ratio, statistics.median(per_pass))
+        self.assertEqual(verdict.spread, (min(per_pass), max(per_pass)))
+        self.assertIn(f"[passes {min(per_pass):.2f}-{max(per_pass):.2f}x]", verdict.line())
         self.assertFalse(verdict.met)
         self.assertIn("MISSED", verdict.line())
         self.assertIn("| copy | lab 1 against the peers | ", speedup_report.goals_table([verdict]))
