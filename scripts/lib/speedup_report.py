@@ -89,7 +89,6 @@ _UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 def load(paths: list[pathlib.Path], mine: list[pathlib.Path] = ()) -> tuple[dict[Key, Figure], dict]:
     """Reads benchmark JSON files into medians per key; also returns the first file's context."""
-    samples: dict[Key, list[float]] = collections.defaultdict(list)
     in_pass: dict[Key, dict[int, list[float]]] = collections.defaultdict(lambda: collections.defaultdict(list))
     context: dict = {}
     for pass_index, path, suffix in ([(i, p, "") for i, p in enumerate(paths)]
@@ -106,13 +105,12 @@ def load(paths: list[pathlib.Path], mine: list[pathlib.Path] = ()) -> tuple[dict
                 continue
             key = Key(parts[0], parts[1] + suffix, int(parts[2]), int(parts[3]))
             ns = bench["real_time"] * _UNIT_NS[bench.get("time_unit", "ns")]
-            samples[key].append(ns)
             in_pass[key][pass_index].append(ns)
-    figures = {
-        key: Figure(statistics.median(values), min(values), max(values), len(values),
-                    {i: statistics.median(times) for i, times in in_pass[key].items()})
-        for key, values in samples.items()
-    }
+    figures = {}
+    for key, passes in in_pass.items():
+        values = [time for times in passes.values() for time in times]
+        figures[key] = Figure(statistics.median(values), min(values), max(values), len(values),
+                              {i: statistics.median(times) for i, times in passes.items()})
     return figures, context
 
 
