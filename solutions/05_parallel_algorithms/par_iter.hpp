@@ -31,10 +31,17 @@ namespace detail {
 /// The default threshold measured on this machine; see default_sequential_threshold().
 inline std::size_t calibrated_sequential_threshold() noexcept;
 
-/// "Not set": default_sequential_threshold() returns the calibrated value.
-inline constexpr std::size_t kCalibrate = std::numeric_limits<std::size_t>::max();
+/// Inputs of fewer than this many elements run inline: the default threshold plus one, so that
+/// a consumer's test is one load and one compare. 0 means "not measured yet": no input is below
+/// it, so the first consumer takes the out-of-line path, which measures. A set or measured
+/// value is never 0.
 // relaxed: a tuning knob; a consumer that reads a stale value is still correct.
-inline std::atomic<std::size_t> default_sequential_threshold{kCalibrate};
+inline std::atomic<std::size_t> inline_below{0};
+
+/// inline_below's value for a threshold (the largest threshold already means every input).
+constexpr std::size_t inline_below_for(std::size_t threshold) noexcept {
+  return threshold == std::numeric_limits<std::size_t>::max() ? threshold : threshold + 1;
+}
 }  // namespace detail
 
 /// Inputs of at most this many elements run inline on the caller, as a plain loop, unless a
@@ -55,16 +62,16 @@ inline std::atomic<std::size_t> default_sequential_threshold{kCalibrate};
 /// pipeline whose items cost k times more should divide it by k (with_sequential_threshold).
 /// labs/05_parallel_algorithms/README.md shows the measured curve.
 inline std::size_t default_sequential_threshold() noexcept {
-  // After the first call this is one load and a compare: the measured value is stored in the
-  // same word that set_default_sequential_threshold() writes.
-  const std::size_t set = detail::default_sequential_threshold.load(std::memory_order_relaxed);
-  return set != detail::kCalibrate ? set : detail::calibrated_sequential_threshold();
+  // The measured value is stored in the same word that set_default_sequential_threshold()
+  // writes, so that consumers read one word.
+  const std::size_t below = detail::inline_below.load(std::memory_order_relaxed);
+  return below != 0 ? below - 1 : detail::calibrated_sequential_threshold();
 }
 
 /// Changes the process-wide default threshold (0: always go parallel). Thread-safe; consumers
 /// that have already started keep the value they read.
 inline void set_default_sequential_threshold(std::size_t elements) noexcept {
-  detail::default_sequential_threshold.store(elements, std::memory_order_relaxed);
+  detail::inline_below.store(detail::inline_below_for(elements), std::memory_order_relaxed);
 }
 
 namespace detail {
@@ -162,7 +169,9 @@ class MapProducer {
 
  private:
   Inner inner_;
-  F f_;
+  // No storage for a stateless function: the producer of par_iter(v).map(f) stays two words,
+  // which a call takes in registers.
+  [[no_unique_address]] F f_;
 };
 
 /// The items of the inner producer for which keep(item) is true.
@@ -186,7 +195,7 @@ class FilterProducer {
 
  private:
   Inner inner_;
-  Keep keep_;
+  [[no_unique_address]] Keep keep_;
 };
 
 /// (position, item) for every item of an indexed inner producer.
@@ -397,11 +406,11 @@ class ParIter {
   /// Calls f(item) for every item, in parallel; returns when all calls have finished.
   template <class F>
   void for_each(F f) const {
-    auto leaf = [&](std::size_t first, std::size_t last) {
+    auto leaf = [&](const Producer& producer, std::size_t first, std::size_t last) {
       auto sink = [&](std::size_t, auto&& item) {
         std::invoke(f, std::forward<decltype(item)>(item));
       };
-      producer_.drive(first, last, sink);
+      producer.drive(first, last, sink);
       return std::monostate{};
     };
     run(leaf, [](std::monostate, std::monostate) { return std::monostate{}; });
@@ -411,10 +420,10 @@ class ParIter {
   /// value-initialised zero. Floating-point sums are grouped differently from a loop's.
   [[nodiscard]] auto sum() const {
     using Sum = sum_type_t<value_type>;
-    auto leaf = [&](std::size_t first, std::size_t last) {
+    auto leaf = [&](const Producer& producer, std::size_t first, std::size_t last) {
       Sum total{};
       auto sink = [&total](std::size_t, auto&& item) { total += static_cast<Sum>(item); };
-      producer_.drive(first, last, sink);
+      producer.drive(first, last, sink);
       return total;
     };
     return run(leaf, [](Sum left, Sum right) { return left + right; });
@@ -426,12 +435,12 @@ class ParIter {
   ///      op(T, item) and op(T, T) return something convertible to T.
   template <class T, class Op>
   [[nodiscard]] T reduce(T identity, Op op) const {
-    auto leaf = [&](std::size_t first, std::size_t last) {
+    auto leaf = [&](const Producer& producer, std::size_t first, std::size_t last) {
       T accumulator = identity;
       auto sink = [&](std::size_t, auto&& item) {
         accumulator = std::invoke(op, std::move(accumulator), std::forward<decltype(item)>(item));
       };
-      producer_.drive(first, last, sink);
+      producer.drive(first, last, sink);
       return accumulator;
     };
     return run(leaf, [&](T left, T right) -> T {
@@ -441,10 +450,10 @@ class ParIter {
 
   /// The number of items (after any filter).
   [[nodiscard]] std::size_t count() const {
-    auto leaf = [&](std::size_t first, std::size_t last) {
+    auto leaf = [&](const Producer& producer, std::size_t first, std::size_t last) {
       std::size_t items = 0;
       auto sink = [&items](std::size_t, auto&&) { ++items; };
-      producer_.drive(first, last, sink);
+      producer.drive(first, last, sink);
       return items;
     };
     return run(leaf, std::plus<std::size_t>());
@@ -471,7 +480,7 @@ class ParIter {
     // relaxed: `found` is only a hint for other pieces to stop early; the answer itself travels
     // back through the pieces' return values, which join() publishes.
     std::atomic<bool> found{false};
-    auto leaf = [&](std::size_t first, std::size_t last) {
+    auto leaf = [&](const Producer& producer, std::size_t first, std::size_t last) {
       bool here = false;
       auto sink = [&](std::size_t, auto&& item) {
         if (std::invoke(pred, std::as_const(item))) {
@@ -481,7 +490,7 @@ class ParIter {
         }
         return !found.load(std::memory_order_relaxed);
       };
-      producer_.drive(first, last, sink);
+      producer.drive(first, last, sink);
       return here;
     };
     return run(leaf, [](bool left, bool right) { return left || right; });
@@ -497,7 +506,7 @@ class ParIter {
     // Each piece fills its own vector; pieces combine by listing their vectors in order
     // (cheap: no element moves), and one final pass concatenates.
     using Pieces = std::vector<std::vector<value_type>>;
-    auto leaf = [&](std::size_t first, std::size_t last) {
+    auto leaf = [&](const Producer& producer, std::size_t first, std::size_t last) {
       std::vector<value_type> items;
       if constexpr (Producer::kIndexed) {
         items.reserve(last - first);
@@ -505,7 +514,7 @@ class ParIter {
       auto sink = [&items](std::size_t, auto&& item) {
         items.emplace_back(std::forward<decltype(item)>(item));
       };
-      producer_.drive(first, last, sink);
+      producer.drive(first, last, sink);
       Pieces pieces;
       pieces.push_back(std::move(items));
       return pieces;
@@ -537,38 +546,52 @@ class ParIter {
     return ParIter<Other>(std::move(producer), options_);
   }
 
-  /// Runs leaf(first, last) over pieces of [0, size()) and folds the pieces' results with
-  /// combine, left before right. The sequential fallback and the choice of scheduler live here.
+  /// Runs leaf(producer, first, last) over pieces of [0, size()) and folds the pieces' results
+  /// with combine, left before right. The sequential fallback and the choice of scheduler live
+  /// here.
   template <class Leaf, class Combine>
-  auto run(Leaf& leaf, Combine combine) const -> decltype(leaf(std::size_t{}, std::size_t{})) {
+  auto run(Leaf leaf, Combine combine) const
+      -> std::invoke_result_t<Leaf&, const Producer&, std::size_t, std::size_t> {
     const std::size_t n = producer_.size();
-    const std::size_t threshold = options_.sequential_threshold == detail::Options::kUseDefault
-                                      ? default_sequential_threshold()
-                                      : options_.sequential_threshold;
-    if (n <= threshold || n / 2 < options_.min_len) {
-      return leaf(0, n);  // the fallback: a plain loop on the calling thread
+    const std::size_t set = options_.sequential_threshold;
+    const bool small = set == detail::Options::kUseDefault
+                           ? n < detail::inline_below.load(std::memory_order_relaxed)
+                           : n <= set;
+    if (small || n / 2 < options_.min_len) {
+      return leaf(producer_, 0, n);  // the fallback: a plain loop on the calling thread
     }
-    return run_parallel(leaf, combine);
+    // Copies, not `this`: an object whose address reaches an out-of-line call must be in memory
+    // before the branch, so every tiny input would pay for storing the pipeline. Passed as
+    // words, the pipeline stays in registers on the inline path.
+    return run_parallel(producer_, set, options_.min_len, options_.max_len, options_.scheduler,
+                        std::move(leaf), std::move(combine));
   }
 
   /// The slow path, kept out of line so that the inline path above stays a bare loop.
   template <class Leaf, class Combine>
-  [[gnu::noinline]] auto run_parallel(Leaf& leaf, Combine& combine) const
-      -> decltype(leaf(std::size_t{}, std::size_t{})) {
-    Scheduler* scheduler =
-        options_.scheduler != nullptr ? options_.scheduler : Scheduler::current();
+  [[gnu::noinline]] static auto run_parallel(Producer producer, std::size_t set,
+                                             std::size_t min_len, std::size_t max_len,
+                                             Scheduler* scheduler, Leaf leaf, Combine combine)
+      -> std::invoke_result_t<Leaf&, const Producer&, std::size_t, std::size_t> {
+    const std::size_t n = producer.size();
+    if (set == detail::Options::kUseDefault && n <= default_sequential_threshold()) {
+      return leaf(producer, 0, n);  // the first consumer of the process: measured just now
+    }
+    if (scheduler == nullptr) {
+      scheduler = Scheduler::current();
+    }
     if (scheduler == nullptr) {
       scheduler = &steal::default_scheduler();
     }
-    const std::size_t n = producer_.size();
     if (scheduler->size() == 1 && Scheduler::current() != scheduler) {
       // One worker cannot run two pieces at once, and the caller would only wait for it: the
       // hand-off would be pure cost.
-      return leaf(0, n);
+      return leaf(producer, 0, n);
     }
+    auto piece = [&](std::size_t first, std::size_t last) { return leaf(producer, first, last); };
     return scheduler->run([&] {
-      const detail::Splitter splitter(n, scheduler->size(), options_.min_len, options_.max_len);
-      return detail::split_and_run(*scheduler, 0, n, splitter, false, leaf, combine);
+      const detail::Splitter splitter(n, scheduler->size(), min_len, max_len);
+      return detail::split_and_run(*scheduler, 0, n, splitter, false, piece, combine);
     });
   }
 
@@ -576,14 +599,14 @@ class ParIter {
   template <class Replaces>
   std::optional<value_type> extreme(Replaces replaces) const {
     using Best = std::optional<value_type>;
-    auto leaf = [&](std::size_t first, std::size_t last) {
+    auto leaf = [&](const Producer& producer, std::size_t first, std::size_t last) {
       Best best;
       auto sink = [&](std::size_t, auto&& item) {
         if (!best.has_value() || replaces(item, *best)) {
           best.emplace(std::forward<decltype(item)>(item));
         }
       };
-      producer_.drive(first, last, sink);
+      producer.drive(first, last, sink);
       return best;
     };
     return run(leaf, [&](Best left, Best right) {
@@ -697,9 +720,9 @@ inline std::size_t calibrated_sequential_threshold() noexcept {
   // value is then stored where default_sequential_threshold() looks first, unless the user set
   // one meanwhile (the compare-exchange leaves a set value alone). relaxed: a tuning knob.
   static const std::size_t threshold = measure_sequential_threshold();
-  std::size_t expected = kCalibrate;
-  default_sequential_threshold.compare_exchange_strong(expected, threshold,
-                                                       std::memory_order_relaxed);
+  std::size_t expected = 0;
+  inline_below.compare_exchange_strong(expected, inline_below_for(threshold),
+                                       std::memory_order_relaxed);
   return threshold;
 }
 
