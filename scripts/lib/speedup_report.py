@@ -12,6 +12,7 @@ import collections
 import dataclasses
 import json
 import pathlib
+import re
 import statistics
 import sys
 import tomllib
@@ -393,9 +394,13 @@ class Verdict:
     ratio: float | None  # the worst ratio over the goal's sizes; None when nothing was measured
     n: int | None  # the size of the worst ratio
     yardstick: str  # the stage it was compared with there
-    # The lowest and highest per-pass ratio at that size: how far one pass can stray from the
-    # median, i.e. how much a verdict close to the goal can be trusted. None without passes.
+    # The lowest and highest per-process ratio at that size: how far one process can stray from
+    # the median, i.e. how much a verdict close to the goal can be trusted. None without them.
     spread: tuple[float, float] | None = None
+    # With goal runs, `ratio` and `spread` come from them, and the passes' paired ratio at the
+    # same size is kept here as a second opinion.
+    passes_ratio: float | None = None
+    goal_runs: bool = False
 
     @property
     def met(self) -> bool | None:
@@ -406,9 +411,11 @@ class Verdict:
             return f"goal {self.goal.id}: not measured in this run ({self.goal.what})"
         word = "met" if self.met else "MISSED"
         where = f" (worst at n = {format_n(self.n)}, against {stage_name(self.yardstick)})"
-        passes = f" [passes {self.spread[0]:.2f}-{self.spread[1]:.2f}x]" if self.spread else ""
-        return (f"goal {self.goal.id}: {self.ratio:.2f}x{passes}, goal <= {self.goal.at_most:.2f}x:"
-                f" {word}{where}: {self.goal.what}")
+        runs = "goal runs" if self.goal_runs else "passes"
+        spread = f" [{runs} {self.spread[0]:.2f}-{self.spread[1]:.2f}x]" if self.spread else ""
+        passes = f" (passes: {self.passes_ratio:.2f}x)" if self.passes_ratio is not None else ""
+        return (f"goal {self.goal.id}: {self.ratio:.2f}x{spread}{passes}, goal <= "
+                f"{self.goal.at_most:.2f}x: {word}{where}: {self.goal.what}")
 
 
 def load_goals(path: pathlib.Path = GOALS) -> list[Goal]:
@@ -459,24 +466,57 @@ def paired_ratio(figure: Figure, yardsticks: list[Figure]) -> float:
     return statistics.median(ratios)
 
 
-def judge(report: Report, goal: Goal) -> Verdict:
+def goal_filter(goals: list[Goal], cores: int) -> str:
+    """A Google Benchmark filter that selects exactly what the goals compare: each goal's stage
+    and yardsticks at its sizes, at the thread count the tables show (the loop at 1 thread)."""
+    parts = []
+    for goal in goals:
+        sizes = "[0-9]+" if goal.n is None else "|".join(str(n) for n in goal.n)
+        for stage in (goal.stage, *goal.against):
+            threads = 1 if stage == "sequential" else cores
+            parts.append(f"{re.escape(goal.workload)}/{re.escape(stage)}/({sizes})/{threads}/")
+    return "^(" + "|".join(dict.fromkeys(parts)) + ")"
+
+
+def _ratio_at(report: Report, goal: Goal, n: int) -> tuple[float, str, list[float]] | None:
+    """At size n: the paired ratio, the fastest yardstick's name and the per-pass ratios."""
+    figure = report.shown(goal.workload, goal.stage, n)
+    best = report.best_of(goal.workload, list(goal.against), n)
+    if figure is None or best is None:
+        return None
+    yardsticks = [y for stage in goal.against
+                  if (y := report.shown(goal.workload, stage, n)) is not None]
+    return paired_ratio(figure, yardsticks), best[0], per_pass_ratios(figure, yardsticks)
+
+
+def judge(report: Report, goal: Goal, goal_runs: Report | None = None) -> Verdict:
     """The goal's worst paired ratio over its sizes (sizes where either side is missing are
-    skipped); the yardstick named is the fastest of `against` by median."""
-    sizes = goal.n or sorted({k.n for k in report.figures
+    skipped); the yardstick named is the fastest of `against` by median.
+
+    With goal runs (processes that each time only the goals' contenders, their repetitions
+    interleaved), the ratio is paired per goal run: both sides were timed within the same
+    seconds, where within a pass they run minutes apart, in a fixed order. The passes' paired
+    ratio at the same size is kept beside it. Without goal runs, or if they did not measure
+    this goal, the passes decide."""
+    source = report
+    if goal_runs is not None and any(k.workload == goal.workload and k.stage == goal.stage
+                                     for k in goal_runs.figures):
+        source = goal_runs
+    sizes = goal.n or sorted({k.n for k in source.figures
                               if k.workload == goal.workload and k.stage == goal.stage})
     worst = Verdict(goal, None, None, "")
     for n in sizes:
-        figure = report.shown(goal.workload, goal.stage, n)
-        best = report.best_of(goal.workload, list(goal.against), n)
-        if figure is None or best is None:
+        found = _ratio_at(source, goal, n)
+        if found is None or (worst.ratio is not None and found[0] <= worst.ratio):
             continue
-        yardsticks = [y for stage in goal.against
-                      if (y := report.shown(goal.workload, stage, n)) is not None]
-        ratio = paired_ratio(figure, yardsticks)
-        if worst.ratio is None or ratio > worst.ratio:
-            ratios = per_pass_ratios(figure, yardsticks)
-            spread = (min(ratios), max(ratios)) if ratios else None
-            worst = Verdict(goal, ratio, n, best[0], spread)
+        ratio, yardstick, ratios = found
+        spread = (min(ratios), max(ratios)) if ratios else None
+        if source is report:
+            worst = Verdict(goal, ratio, n, yardstick, spread)
+        else:
+            in_passes = _ratio_at(report, goal, n)
+            worst = Verdict(goal, ratio, n, yardstick, spread,
+                            in_passes[0] if in_passes else None, True)
     return worst
 
 
@@ -484,18 +524,35 @@ def goals_table(verdicts: list[Verdict]) -> str:
     rows = [v for v in verdicts if v.ratio is not None]
     if not rows:
         return ""
-    lines = ["### Goals of the reference solutions (scripts/lib/speedup_goals.toml)", "",
-             "Each ratio is paired: in every pass, the stage's time over the fastest yardstick's"
-             " time in that same pass; the median of those over the passes (the contenders of a"
-             " pass run interleaved, so this cancels the machine's drift between passes). The"
-             " lowest and highest per-pass ratios show how far one pass strays: a verdict whose"
-             " goal lies inside that range can flip in the next run.", "",
-             "| goal | what | measured (worst n) | passes (lowest – highest) | goal | verdict |",
-             "|---|---|---:|---:|---:|---|"]
+    lines = ["### Goals of the reference solutions (scripts/lib/speedup_goals.toml)", ""]
+    if any(v.goal_runs for v in rows):
+        lines += ["Measured in the goal runs, after the passes: separate processes that each time"
+                  " only the goals' stages and yardsticks, every one repeated, the repetitions in"
+                  " random order (Google Benchmark's random interleaving), so that the two sides"
+                  " of a ratio are timed within the same seconds (within a pass they run minutes"
+                  " apart, always in the same order). Each ratio is paired: in every goal run, the"
+                  " stage's median over the fastest yardstick's median in that run; then the"
+                  " median over the runs. The lowest and highest per-run ratios show how far one"
+                  " process strays; \"passes\" is the same paired ratio from the passes, for"
+                  " comparison.", ""]
+        head = "| goal | what | measured (worst n) | goal runs (lowest – highest) | passes | goal | verdict |"
+        rule = "|---|---|---:|---:|---:|---:|---|"
+    else:
+        lines += ["Each ratio is paired: in every pass, the stage's time over the fastest yardstick's"
+                  " time in that same pass; the median of those over the passes (the contenders of a"
+                  " pass run interleaved, so this cancels the machine's drift between passes). The"
+                  " lowest and highest per-pass ratios show how far one pass strays: a verdict whose"
+                  " goal lies inside that range can flip in the next run.", ""]
+        head = "| goal | what | measured (worst n) | passes (lowest – highest) | goal | verdict |"
+        rule = "|---|---|---:|---:|---:|---|"
+    lines += [head, rule]
     for v in rows:
-        passes = f"{v.spread[0]:.2f}x – {v.spread[1]:.2f}x" if v.spread else "–"
+        spread = f"{v.spread[0]:.2f}x – {v.spread[1]:.2f}x" if v.spread else "–"
+        passes = ""
+        if v.goal_runs:
+            passes = (f"{v.passes_ratio:.2f}x" if v.passes_ratio is not None else "–") + " | "
         lines.append(f"| {v.goal.id} | {v.goal.what} | {v.ratio:.2f}x (n = {format_n(v.n)}) | "
-                     f"{passes} | <= {v.goal.at_most:.2f}x | {'met' if v.met else '**missed**'} |")
+                     f"{spread} | {passes}<= {v.goal.at_most:.2f}x | {'met' if v.met else '**missed**'} |")
     return "\n".join(lines) + "\n"
 
 
@@ -543,7 +600,8 @@ def header(machine: dict) -> str:
     return "\n".join("> " + line for line in lines) + "\n"
 
 
-def markdown(report: Report, machine: dict, goals: list[Goal] = ()) -> str:
+def markdown(report: Report, machine: dict, goals: list[Goal] = (),
+             goal_runs: Report | None = None) -> str:
     parts = ["# parlab speedup tables\n", header(machine)]
     sizes = sorted({k.n for k in report.figures if k.workload == "sum_doubled"})
     for n in [s for s in (10**6, 10**8) if s in sizes] or sizes[-1:]:
@@ -559,7 +617,7 @@ def markdown(report: Report, machine: dict, goals: list[Goal] = ()) -> str:
     parts.append(report.scaling_table("imbalanced_linear", 10_000))
     parts.append(report.crossover_table())
     parts.append(report.peer_ratio_table())
-    parts.append(goals_table([judge(report, goal) for goal in goals]))
+    parts.append(goals_table([judge(report, goal, goal_runs) for goal in goals]))
     parts.append(report.mine_table())
     parts.append(skipped_note(report.skipped))
     return "\n".join(p for p in parts if p).rstrip() + "\n"
@@ -655,17 +713,35 @@ def charts(report: Report, out: pathlib.Path) -> list[pathlib.Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("json", nargs="+", type=pathlib.Path, help="Google Benchmark JSON files")
+    parser.add_argument("json", nargs="*", type=pathlib.Path, help="Google Benchmark JSON files")
     parser.add_argument("--mine", nargs="*", type=pathlib.Path, default=[],
                         help="JSON files measured from the student's build")
-    parser.add_argument("--machine", type=pathlib.Path, required=True, help="machine.json")
-    parser.add_argument("--out", type=pathlib.Path, required=True, help="output folder")
+    parser.add_argument("--machine", type=pathlib.Path, help="machine.json")
+    parser.add_argument("--out", type=pathlib.Path, help="output folder")
     parser.add_argument("--goals", type=pathlib.Path, default=GOALS,
                         help="the goals file (default: speedup_goals.toml beside this script)")
+    parser.add_argument("--goal-runs", nargs="*", type=pathlib.Path, default=[],
+                        help="JSON files of the goal runs (one process each, --goal-filter's"
+                             " benchmarks interleaved): the goals' ratios come from them")
+    parser.add_argument("--goal-filter", type=int, metavar="CORES",
+                        help="print the benchmark filter of a goal run on a machine with CORES"
+                             " cores, and exit")
     parser.add_argument("--no-charts", action="store_true")
     parser.add_argument("--print", choices=["main", "all", "none"], default="main",
                         help="what to print on the terminal")
     args = parser.parse_args(argv)
+    try:
+        goals = load_goals(args.goals)
+    except (OSError, ValueError, tomllib.TOMLDecodeError) as error:
+        print(f"speedup_report: cannot read the goals: {error}", file=sys.stderr)
+        return 1
+    if args.goal_filter is not None:
+        if args.goal_filter < 1:
+            parser.error("--goal-filter needs a core count of at least 1")
+        print(goal_filter(goals, args.goal_filter))
+        return 0
+    if not args.json or args.machine is None or args.out is None:
+        parser.error("the benchmark JSON files, --machine and --out are required")
 
     figures, _ = load(args.json, args.mine)
     if not figures:
@@ -674,14 +750,10 @@ def main(argv: list[str] | None = None) -> int:
     machine = json.loads(args.machine.read_text())
     report = Report(figures, int(machine.get("cores", 1)))
     report.skipped = skipped_stages(args.mine)
-    try:
-        goals = load_goals(args.goals)
-    except (OSError, ValueError, tomllib.TOMLDecodeError) as error:
-        print(f"speedup_report: cannot read the goals: {error}", file=sys.stderr)
-        return 1
-    verdicts = [judge(report, goal) for goal in goals]
+    goal_runs = Report(load(args.goal_runs)[0], report.cores) if args.goal_runs else None
+    verdicts = [judge(report, goal, goal_runs) for goal in goals]
     args.out.mkdir(parents=True, exist_ok=True)
-    text = markdown(report, machine, goals)
+    text = markdown(report, machine, goals, goal_runs)
     (args.out / "speedup.md").write_text(text)
     if not args.no_charts:
         charts(report, args.out)

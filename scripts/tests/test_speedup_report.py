@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import pathlib
+import re
 import statistics
 import tempfile
 import unittest
@@ -74,6 +75,39 @@ class SpeedupReportTest(unittest.TestCase):
         # With no pass in common, the ratio of the medians.
         alone = speedup_report.Figure(150, 150, 150, 1, {5: 150})
         self.assertAlmostEqual(speedup_report.paired_ratio(alone, [yardstick]), 1.5)
+
+    def test_goal_runs_decide_a_goal_and_the_passes_ratio_is_kept_beside(self):
+        goal = speedup_report.Goal("copy", "lab 1 against oneTBB", "sum_doubled", "copying_threads",
+                                   (1000,), ("tbb",), 2.0)
+        # Two goal runs whose stage and yardstick were timed side by side: paired per run.
+        runs = speedup_report.Report({
+            speedup_report.Key("sum_doubled", "copying_threads", 1000, 2):
+                speedup_report.Figure(30, 20, 40, 2, {0: 20, 1: 40}),
+            speedup_report.Key("sum_doubled", "tbb", 1000, 2):
+                speedup_report.Figure(15, 10, 20, 2, {0: 10, 1: 20}),
+        }, self.report.cores)
+        verdict = speedup_report.judge(self.report, goal, runs)
+        self.assertTrue(verdict.goal_runs)
+        self.assertAlmostEqual(verdict.ratio, 2.0)
+        self.assertEqual(verdict.spread, (2.0, 2.0))
+        self.assertAlmostEqual(verdict.passes_ratio, speedup_report.judge(self.report, goal).ratio)
+        self.assertIn("[goal runs 2.00-2.00x] (passes: ", verdict.line())
+        self.assertIn("| goal runs (lowest – highest) | passes |", speedup_report.goals_table([verdict]))
+        # Goal runs that did not measure the goal's stage leave the verdict to the passes.
+        other = dataclasses.replace(goal, stage="tbb", against=("copying_threads",))
+        self.assertFalse(speedup_report.judge(self.report, other, speedup_report.Report({}, 2)).goal_runs)
+
+    def test_the_goal_filter_selects_each_goals_contenders_at_the_shown_thread_count(self):
+        goals = [speedup_report.Goal("g", "w", "sum_doubled", "par_iter", None, ("sequential", "tbb"), 1.0),
+                 speedup_report.Goal("h", "w", "fib", "work_stealing", (30,), ("tbb",), 1.0)]
+        pattern = re.compile(speedup_report.goal_filter(goals, 16))
+        for name in ("sum_doubled/par_iter/10/16/real_time", "sum_doubled/sequential/100000000/1/real_time",
+                     "sum_doubled/tbb/1000/16/real_time", "fib/tbb/30/16/real_time"):
+            self.assertTrue(pattern.search(name), name)
+        for name in ("sum_doubled/par_iter/10/1/real_time", "sum_doubled/sequential/10/16/real_time",
+                     "fib/tbb/35/16/real_time", "fib_cutoff/tbb/30/16/real_time",
+                     "sum_doubled/openmp/10/16/real_time"):
+            self.assertFalse(pattern.search(name), name)
 
     def test_a_goal_whose_stage_did_not_run_is_not_measured_rather_than_missed(self):
         goal = speedup_report.Goal("ws", "lab 4", "sum_doubled", "work_stealing", (10**6,), ("tbb",), 1.1)
