@@ -175,9 +175,8 @@ map_sum_result_t<Range, F> map_sum(Scheduler& scheduler, const Range& data, std:
   const std::size_t leaf_at_most = grain + (cut.step > 1 ? cut.step : 0);
   std::plus<Sum> plus;
   auto map = [&](std::size_t i) { return static_cast<Sum>(f(elements[i])); };
-  return scheduler.run([&] {
-    return detail::reduce_range(scheduler, 0, n, leaf_at_most, Sum{}, plus, map, cut);
-  });
+  return scheduler.run(
+      [&] { return detail::reduce_range(scheduler, 0, n, leaf_at_most, Sum{}, plus, map, cut); });
 }
 
 }  // namespace parlab::steal
