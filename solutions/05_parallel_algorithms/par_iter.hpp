@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/data.hpp"
+#include "parallel_loops.hpp"
 #include "scheduler.hpp"
 
 namespace parlab::par {
@@ -108,6 +109,10 @@ class SliceProducer {
   static constexpr bool kIndexed = true;
   explicit SliceProducer(std::span<T> data) noexcept : data_(data) {}
   [[nodiscard]] std::size_t size() const noexcept { return data_.size(); }
+  /// Where the cache lines of the elements begin, for cuts on line boundaries.
+  [[nodiscard]] steal::detail::Cut lines() const noexcept {
+    return steal::detail::cut_at_cache_lines(data_.data());
+  }
   template <class Sink>
   bool drive(std::size_t first, std::size_t last, Sink& sink) const {
     T* const elements = data_.data();
@@ -135,6 +140,7 @@ class RangeProducer {
         size_(last > first ? static_cast<std::size_t>(static_cast<U>(last) - static_cast<U>(first))
                            : 0) {}
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] steal::detail::Cut lines() const noexcept { return {}; }  // no memory to read
   template <class Sink>
   bool drive(std::size_t first, std::size_t last, Sink& sink) const {
     for (std::size_t i = first; i != last; ++i) {
@@ -159,6 +165,7 @@ class MapProducer {
   static constexpr bool kIndexed = Inner::kIndexed;
   MapProducer(Inner inner, F f) : inner_(std::move(inner)), f_(std::move(f)) {}
   [[nodiscard]] std::size_t size() const noexcept { return inner_.size(); }
+  [[nodiscard]] steal::detail::Cut lines() const noexcept { return inner_.lines(); }
   template <class Sink>
   bool drive(std::size_t first, std::size_t last, Sink& sink) const {
     auto mapped = [&](std::size_t position, auto&& item) {
@@ -182,6 +189,7 @@ class FilterProducer {
   static constexpr bool kIndexed = false;  // item k no longer comes from base position k
   FilterProducer(Inner inner, Keep keep) : inner_(std::move(inner)), keep_(std::move(keep)) {}
   [[nodiscard]] std::size_t size() const noexcept { return inner_.size(); }
+  [[nodiscard]] steal::detail::Cut lines() const noexcept { return inner_.lines(); }
   template <class Sink>
   bool drive(std::size_t first, std::size_t last, Sink& sink) const {
     auto kept = [&](std::size_t position, auto&& item) {
@@ -206,6 +214,7 @@ class EnumerateProducer {
   static constexpr bool kIndexed = true;
   explicit EnumerateProducer(Inner inner) : inner_(std::move(inner)) {}
   [[nodiscard]] std::size_t size() const noexcept { return inner_.size(); }
+  [[nodiscard]] steal::detail::Cut lines() const noexcept { return inner_.lines(); }
   template <class Sink>
   bool drive(std::size_t first, std::size_t last, Sink& sink) const {
     auto numbered = [&](std::size_t position, auto&& item) {
@@ -255,6 +264,8 @@ class Splitter {
         min_len_(min_len < 1 ? 1 : min_len),
         max_len_(max_len < 1 ? 1 : max_len) {}
 
+  /// No piece is cut shorter than this.
+  [[nodiscard]] std::size_t min_len() const noexcept { return min_len_; }
   /// Whether a piece of `length` elements should be cut in two; `stolen` says whether it
   /// migrated to another worker since its parent split it.
   bool try_split(std::size_t length, bool stolen) noexcept {
@@ -280,20 +291,32 @@ class Splitter {
   std::size_t max_len_;
 };
 
+/// Runs the pieces. `cut` says where to cut a piece (lab 4's detail::Cut: on a cache line of
+/// the input where pieces span several, else the middle).
 template <class Leaf, class Combine>
 auto split_and_run(Scheduler& scheduler, std::size_t first, std::size_t last, Splitter splitter,
-                   bool stolen, Leaf& leaf, Combine& combine) -> decltype(leaf(first, last)) {
+                   bool stolen, const steal::detail::Cut& cut, Leaf& leaf, Combine& combine)
+    -> decltype(leaf(first, last)) {
   if (!splitter.try_split(last - first, stolen)) {
+    // Only the first leaf can start inside a line (when the input does): its few elements
+    // before the first line boundary run as a piece of their own, so the rest starts on one.
+    if (const std::size_t start = cut.boundary(first); start != first && start < last) {
+      auto head = leaf(first, start);
+      return combine(std::move(head), leaf(start, last));
+    }
     return leaf(first, last);
   }
-  const std::size_t middle = first + (last - first) / 2;
+  std::size_t middle = cut(first, last);
+  if (middle - first < splitter.min_len() || last - middle < splitter.min_len()) {
+    middle = first + (last - first) / 2;  // a line boundary may not shorten a piece below min_len
+  }
   const std::optional<std::size_t> forked_on = Scheduler::current_worker();
   auto [left, right] = scheduler.join(
-      [&] { return split_and_run(scheduler, first, middle, splitter, false, leaf, combine); },
+      [&] { return split_and_run(scheduler, first, middle, splitter, false, cut, leaf, combine); },
       [&] {
         // A different worker than the forking one means a thief took this half.
         const bool migrated = Scheduler::current_worker() != forked_on;
-        return split_and_run(scheduler, middle, last, splitter, migrated, leaf, combine);
+        return split_and_run(scheduler, middle, last, splitter, migrated, cut, leaf, combine);
       });
   return combine(std::move(left), std::move(right));
 }
@@ -589,9 +612,14 @@ class ParIter {
       return leaf(producer, 0, n);
     }
     auto piece = [&](std::size_t first, std::size_t last) { return leaf(producer, first, last); };
+    // Cuts on cache lines where the first plan's pieces span several (see lab 4's map_sum).
+    steal::detail::Cut cut = producer.lines();
+    if (n / (2 * detail::kPiecesPerWorker * scheduler->size()) < 4 * cut.step) {
+      cut = {};
+    }
     return scheduler->run([&] {
       const detail::Splitter splitter(n, scheduler->size(), min_len, max_len);
-      return detail::split_and_run(*scheduler, 0, n, splitter, false, piece, combine);
+      return detail::split_and_run(*scheduler, 0, n, splitter, false, cut, piece, combine);
     });
   }
 
