@@ -54,6 +54,11 @@ struct Cut {
   [[nodiscard]] std::size_t boundary(std::size_t first) const noexcept {
     return first + (step - (first + step - phase) % step) % step;
   }
+  /// This cut for pieces of about `length` elements if they span at least 4 lines, else the
+  /// plain middle: moving a cut by up to half a line matters little to longer pieces only.
+  [[nodiscard]] Cut for_pieces_of(std::size_t length) const noexcept {
+    return length >= 4 * step ? *this : Cut{};
+  }
 };
 
 template <class T, class Reduce, class Map>
@@ -168,10 +173,7 @@ map_sum_result_t<Range, F> map_sum(Scheduler& scheduler, const Range& data, std:
   // Leaves of several cache lines are cut on line boundaries (see detail::Cut). That moves each
   // cut by up to half a line, so a leaf may be up to a line longer than `grain`: without that
   // allowance, pieces a few elements over it would be cut once more, doubling the leaves.
-  detail::Cut cut;
-  if (grain >= 4 * kCacheLineSize / sizeof(*elements)) {
-    cut = detail::cut_at_cache_lines(elements);
-  }
+  const detail::Cut cut = detail::cut_at_cache_lines(elements).for_pieces_of(grain);
   const std::size_t leaf_at_most = grain + (cut.step > 1 ? cut.step : 0);
   std::plus<Sum> plus;
   auto map = [&](std::size_t i) { return static_cast<Sum>(f(elements[i])); };

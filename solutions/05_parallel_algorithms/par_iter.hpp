@@ -266,6 +266,8 @@ class Splitter {
 
   /// No piece is cut shorter than this.
   [[nodiscard]] std::size_t min_len() const noexcept { return min_len_; }
+  /// How long the first plan's pieces are.
+  [[nodiscard]] std::size_t first_leaf() const noexcept { return first_leaf_; }
   /// Whether a piece of `length` elements should be cut in two; `stolen` says whether it
   /// migrated to another worker since its parent split it.
   bool try_split(std::size_t length, bool stolen) noexcept {
@@ -299,8 +301,11 @@ auto split_and_run(Scheduler& scheduler, std::size_t first, std::size_t last, Sp
     -> decltype(leaf(first, last)) {
   if (!splitter.try_split(last - first, stolen)) {
     // Only the first leaf can start inside a line (when the input does): its few elements
-    // before the first line boundary run as a piece of their own, so the rest starts on one.
-    if (const std::size_t start = cut.boundary(first); start != first && start < last) {
+    // before the first line boundary run as a piece of their own, so the rest starts on one,
+    // unless that would make a piece shorter than min_len.
+    const std::size_t start = cut.boundary(first);
+    if (start != first && start < last && start - first >= splitter.min_len() &&
+        last - start >= splitter.min_len()) {
       auto head = leaf(first, start);
       return combine(std::move(head), leaf(start, last));
     }
@@ -612,13 +617,10 @@ class ParIter {
       return leaf(producer, 0, n);
     }
     auto piece = [&](std::size_t first, std::size_t last) { return leaf(producer, first, last); };
+    const detail::Splitter splitter(n, scheduler->size(), min_len, max_len);
     // Cuts on cache lines where the first plan's pieces span several (see lab 4's map_sum).
-    steal::detail::Cut cut = producer.lines();
-    if (n / (2 * detail::kPiecesPerWorker * scheduler->size()) < 4 * cut.step) {
-      cut = {};
-    }
+    const steal::detail::Cut cut = producer.lines().for_pieces_of(splitter.first_leaf());
     return scheduler->run([&] {
-      const detail::Splitter splitter(n, scheduler->size(), min_len, max_len);
       return detail::split_and_run(*scheduler, 0, n, splitter, false, cut, piece, combine);
     });
   }
