@@ -1,5 +1,6 @@
 """Writes machine.json for scripts/speedup: CPU model, cores, compiler and flags, library
-versions, date, and Google Benchmark's own warnings (debug library, CPU frequency scaling)."""
+versions, date, Google Benchmark's own warnings (debug library, CPU frequency scaling), and a
+warning when the machine was busy before the passes (--busy prints how busy it is now)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pathlib
 import platform
 import re
 import subprocess
+import time
 
 
 def cpu_model() -> str:
@@ -41,15 +43,42 @@ def package_version(name: str) -> str | None:
     return result.stdout.strip() or None
 
 
+def busy_cores(seconds: float) -> float:
+    """How many cores' worth of CPU time the whole machine spent busy (not idle, not waiting for
+    I/O) over `seconds`, from /proc/stat: run while nothing of ours runs, it is other programs."""
+    def sample() -> tuple[int, int]:
+        fields = [int(x) for x in pathlib.Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+        return sum(fields[:8]), idle
+    total0, idle0 = sample()
+    time.sleep(seconds)
+    total1, idle1 = sample()
+    elapsed = total1 - total0
+    return 0.0 if elapsed <= 0 else (os.cpu_count() or 1) * (1 - (idle1 - idle0) / elapsed)
+
+
+# Busier than this many cores' worth of other programs before the passes: the tables say so.
+BUSY_LIMIT = 0.25
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--build", type=pathlib.Path, required=True)
-    parser.add_argument("--bench-json", type=pathlib.Path, required=True,
+    parser.add_argument("--busy", type=float, metavar="SECONDS",
+                        help="only print how many cores' worth of CPU the machine used over SECONDS")
+    parser.add_argument("--busy-before", type=float, default=0.0, metavar="CORES",
+                        help="what --busy printed before the passes: above 0.25, a warning")
+    parser.add_argument("--build", type=pathlib.Path)
+    parser.add_argument("--bench-json", type=pathlib.Path,
                         help="one Google Benchmark JSON file, for its context")
-    parser.add_argument("--repetitions", type=int, required=True)
+    parser.add_argument("--repetitions", type=int)
     parser.add_argument("--label", default="", help="a name for this machine")
-    parser.add_argument("--out", type=pathlib.Path, required=True)
+    parser.add_argument("--out", type=pathlib.Path)
     args = parser.parse_args()
+    if args.busy is not None:
+        print(f"{busy_cores(args.busy):.2f}")
+        return 0
+    if None in (args.build, args.bench_json, args.repetitions, args.out):
+        parser.error("--build, --bench-json, --repetitions and --out are required")
 
     cache = cmake_cache(args.build)
     compiler = cache.get("CMAKE_CXX_COMPILER", "c++")
@@ -69,6 +98,11 @@ def main() -> int:
                         "its timing loop is inlined from the header, so the measured code is not affected.")
     if context.get("cpu_scaling_enabled"):
         warnings.append("CPU frequency scaling is enabled: timings may drift.")
+    if args.busy_before > BUSY_LIMIT:
+        warnings.append(f"the machine was busy when the passes began: other programs used "
+                        f"{args.busy_before:.2f} of its {os.cpu_count()} cores; every time here, and "
+                        f"every ratio, may be off by far more than the spread shows. Run again on a "
+                        f"quiet machine.")
     libraries = {name: package_version(package) for name, package in [
         ("oneTBB", "libtbb-dev"), ("Google Benchmark", "libbenchmark-dev"),
         ("GoogleTest", "libgtest-dev"), ("libgomp (OpenMP)", "libgomp1")]}
