@@ -1,5 +1,6 @@
 // The peers every stage is measured against, on the seed's workload: a sequential loop, oneTBB
-// parallel_reduce, an OpenMP reduction and std::transform_reduce(std::execution::par).
+// parallel_reduce, an OpenMP reduction and std::transform_reduce(std::execution::par and
+// par_unseq).
 // Part of common/bench; linked into each flavour's benchmark binary so all run in one process.
 #include <omp.h>
 
@@ -58,6 +59,14 @@ std::int64_t sequential_sum(std::span<const std::int32_t> data) {
                                       [](int, std::span<const std::int32_t> data, std::size_t) {
                                         return std::transform_reduce(
                                             std::execution::par, data.begin(), data.end(),
+                                            std::int64_t{0}, std::plus<>(), doubled);
+                                      },
+                                      {std::max(1U, std::thread::hardware_concurrency())});
+  // The same with par_unseq: the library may also vectorise within each piece.
+  parlab::bench::register_sum_doubled("std_par_unseq", parlab::bench::no_setup,
+                                      [](int, std::span<const std::int32_t> data, std::size_t) {
+                                        return std::transform_reduce(
+                                            std::execution::par_unseq, data.begin(), data.end(),
                                             std::int64_t{0}, std::plus<>(), doubled);
                                       },
                                       {std::max(1U, std::thread::hardware_concurrency())});
