@@ -71,8 +71,9 @@ def stage_colour(stage: str) -> str | None:
     return found.colour if found else None
 
 
-def peers_in_words() -> str:
-    names = [STAGES[s].name for s in SUM_PEERS]
+def peers_in_words(peers: list[str]) -> str:
+    """The peers' names as a phrase: "oneTBB, OpenMP and std::execution::par"."""
+    names = [stage_name(s) for s in peers]
     return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
 
 

@@ -198,8 +198,9 @@ class Report:
         stages = [s for s in self.stages(workload) if s != "sequential" and s not in SUM_PEERS]
         if not ns or not stages or not any(self.best_of(workload, SUM_PEERS, n) for n in ns):
             return ""
+        measured = [p for p in SUM_PEERS if any(k.workload == workload and k.stage == p for k in self.figures)]
         lines = [
-            f"### Ratio to the best peer: time / the fastest of {peers_in_words()} ({workload})",
+            f"### Ratio to the best peer: time / the fastest of {peers_in_words(measured)} ({workload})",
             "",
             "| version | " + " | ".join(format_n(n) for n in ns) + " |",
             "|---|" + "---:|" * len(ns),
