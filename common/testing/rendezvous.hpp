@@ -8,10 +8,13 @@
 // in time passes however slow the machine, and the limit only turns a hang into a failure.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <string>
 
 #include "common/testing/bounded.hpp"
 
@@ -24,7 +27,8 @@ namespace parlab::testing {
 ///   Rendezvous meeting(4);
 ///   for (int i = 0; i < 4; ++i) pool.submit([&] { (void)meeting.arrive_and_wait(10s); });
 ///   pool.wait_until_idle();
-///   EXPECT_TRUE(meeting.all_met()) << "at most " << meeting.most_at_once() << " ran at once";
+///   ASSERT_PRED_FORMAT2(parlab::testing::all_met, meeting,
+///                       "at most " + std::to_string(meeting.most_at_once()) + " ran at once");
 /// @endcode
 class Rendezvous {
  public:
@@ -68,5 +72,17 @@ class Rendezvous {
   std::atomic<bool> gave_up_{false};
   std::atomic<std::size_t> most_at_give_up_{0};
 };
+
+/// For ASSERT_PRED_FORMAT2(parlab::testing::all_met, meeting, message): passes when every party
+/// of `meeting` met, and otherwise fails with `message` alone, so that the message is the first
+/// line a report shows (ASSERT_TRUE would show "Value of: ..." first).
+inline ::testing::AssertionResult all_met(const char* /*meeting_expression*/,
+                                          const char* /*message_expression*/,
+                                          const Rendezvous& meeting, const std::string& message) {
+  if (meeting.all_met()) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << message;
+}
 
 }  // namespace parlab::testing

@@ -160,13 +160,16 @@ TEST(ForEachChunk, RunsEveryChunkAtTheSameTimeAsTheOthers) {
                    [&](std::span<const std::int32_t>, std::size_t) {
                      (void)meeting.arrive_and_wait(kMeetingLimit);
                    });
-    ASSERT_TRUE(meeting.all_met())
-        << "for_each_chunk ran its chunks one after another: with k = " << k << ", " << k
-        << " chunks that each wait for the others to start never all started (at most "
-        << meeting.most_at_once() << " ran at once; the first waited "
-        << kMeetingLimit.count() / 1000 << " s).\nRule: every chunk runs on its own thread, all "
-        << "at the same time: start every thread first, then join them all (a join right after "
-           "each start runs nothing in parallel).";
+    ASSERT_PRED_FORMAT2(
+        parlab::testing::all_met, meeting,
+        "for_each_chunk ran its chunks one after another: with k = " + std::to_string(k) + ", " +
+            std::to_string(k) +
+            " chunks that each wait for the others to start never all "
+            "started (at most " +
+            std::to_string(meeting.most_at_once()) +
+            " ran at once).\nRule: every chunk runs on its own thread, all at the same time: "
+            "start every thread first, then join them all (a join right after each start runs "
+            "nothing in parallel).");
   }
 }
 
@@ -356,11 +359,15 @@ TEST(ZeroCopyThreads, RunsEveryChunkAtTheSameTimeAsTheOthers) {
       return 2 * std::int64_t{x};
     });
     EXPECT_EQ(sum, seed_sum_doubled(k));
-    ASSERT_TRUE(meeting.all_met())
-        << "map_sum ran its chunks one after another: with k = " << k << " and n = " << k << ", "
-        << k << " calls of f (one per chunk) that each wait for the others to start "
-        << "never all started (at most " << meeting.most_at_once() << " ran at once).\nRule: "
-        << "map_sum runs every chunk on its own thread, all at the same time (for_each_chunk).";
+    ASSERT_PRED_FORMAT2(
+        parlab::testing::all_met, meeting,
+        "map_sum ran its chunks one after another: with k = n = " + std::to_string(k) + ", " +
+            std::to_string(k) +
+            " calls of f (one per chunk) that each wait for the others to "
+            "start never all started (at most " +
+            std::to_string(meeting.most_at_once()) +
+            " ran at once).\nRule: map_sum runs every chunk on its own thread, all at the same "
+            "time (for_each_chunk).");
   }
 }
 

@@ -390,14 +390,17 @@ void runs_a_task_on_every_worker_at_once_after_an_idle_period(const char* pool_n
     for (auto& task : done) {
       task.get();
     }
-    ASSERT_TRUE(meeting.all_met())
-        << "your pool ran its tasks on one thread at a time: on a " << pool_name << "(4) that "
-        << "had been idle, 4 tasks that each wait for the others never all started (at most "
-        << meeting.most_at_once() << " ran at once, on " << census.distinct_count()
-        << " distinct threads).\nRule: a pool of N workers runs up to N tasks at the same time, "
-        << "one on each worker: start N worker threads, and wake a sleeping worker for each "
-           "task that arrives while the others are busy or asleep (for MultiQueuePool: spread "
-           "the tasks over the workers' queues and wake each queue's owner).";
+    ASSERT_PRED_FORMAT2(
+        parlab::testing::all_met, meeting,
+        "your pool ran its tasks on one thread at a time: on a " + std::string(pool_name) +
+            "(4) that had been idle, 4 tasks that each wait for the others never all started "
+            "(at most " +
+            std::to_string(meeting.most_at_once()) + " ran at once, on " +
+            std::to_string(census.distinct_count()) +
+            " distinct threads).\nRule: a pool of N workers runs up to N tasks at the same time, "
+            "one on each worker: start N worker threads, and wake a sleeping worker for each "
+            "task that arrives while the others are busy or asleep (for MultiQueuePool: spread "
+            "the tasks over the workers' queues and wake each queue's owner).");
     EXPECT_EQ(census.distinct_count(), kWorkers)
         << "the 4 tasks ran at once on " << census.distinct_count() << " distinct threads";
   });
