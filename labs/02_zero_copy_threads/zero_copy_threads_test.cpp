@@ -207,8 +207,6 @@ TEST(ForEachChunk, GivesEachThreadItsOwnCopyOfAStatefulBody) {
         << "a copy of body of its own (capture it by value), so a body with state (a mutable "
            "lambda, a counter, a buffer) is never used by two threads at once.\nRule: body is "
            "copied once per thread and never shared between threads.";
-    EXPECT_EQ(body.calls, 0U) << "the caller's own body must not be called: the threads call "
-                                 "their copies";
   }
 }
 
