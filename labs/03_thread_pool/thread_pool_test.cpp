@@ -241,18 +241,19 @@ TEST(ThreadPool, MapSumWaitsForEveryChunkBeforeRethrowing) {
 }
 
 /// A pool whose n-th submit throws (as a real one does after shutdown, or when memory runs out),
-/// and whose other submits go to a ThreadPool. map_sum works on any pool with submit(f).
+/// and whose other submits go to a ThreadPool, arguments and all. map_sum works on any pool
+/// with ThreadPool's submit.
 class PoolWhoseSubmitFails {
  public:
   PoolWhoseSubmitFails(ThreadPool& pool, std::size_t failing_submit)
       : pool_(pool), failing_submit_(failing_submit) {}
 
-  template <class F>
-  auto submit(F&& f) {
+  template <class F, class... Args>
+  auto submit(F&& f, Args&&... args) {
     if (++submits_ == failing_submit_) {
       throw std::runtime_error("submit " + std::to_string(submits_) + " failed");
     }
-    return pool_.submit(std::forward<F>(f));
+    return pool_.submit(std::forward<F>(f), std::forward<Args>(args)...);
   }
 
  private:
