@@ -34,8 +34,9 @@ map_sum_result_t<Range, F> map_sum(const Range& data, std::size_t k, F f) {
   // TODO(lab 1, task C1): Exactly one copy of each element: move each copy into its thread.
   //   Checked by CopiesEveryElementExactlyOnce.
   // TODO(lab 1, task C2): One new thread per contiguous chunk; the caller maps nothing. Checked
-  //   by UsesOneNewThreadPerChunkNeverTheCaller and
-  //   GivesEachThreadOneContiguousChunkOfNearlyEqualSize.
+  //   by UsesOneNewThreadPerChunkNeverTheCaller,
+  //   GivesEachThreadOneContiguousChunkOfNearlyEqualSize and
+  //   StartsEvenChunkSizedThreadsForSmallNAndK.
   // TODO(lab 1, task D1): An exception thrown by f on a worker thread must reach the caller,
   //   after every thread has been joined. Checked by CarriesAWorkersExceptionToTheCaller and
   //   JoinsEveryThreadBeforeRethrowing.

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/data.hpp"
@@ -150,6 +151,48 @@ TEST(CopyingThreads, GivesEachThreadOneContiguousChunkOfNearlyEqualSize) {
         << "the chunk starting at " << first << " has " << size << " elements; 1003 elements in 4 "
         << "chunks should be 251, 251, 251, 250.\nRule: chunk sizes differ by at most one "
            "(parlab::even_chunk computes them).";
+  }
+}
+
+/// Small n and k, where a chunk size rounded up runs out of elements before it runs out of
+/// threads (n = 7, k = 6: ceil(7 / 6) = 2 gives 2, 2, 2, 1, four threads). Each thread's chunk,
+/// in order, must be even_chunk's: min(k, n) threads, sizes differing by at most one.
+TEST(CopyingThreads, StartsEvenChunkSizedThreadsForSmallNAndK) {
+  for (const auto& [n, k] : {std::pair<std::size_t, std::size_t>{7, 6}, {10, 4}, {9, 8}, {5, 3}}) {
+    const auto data = seed_data(n);
+    std::mutex mutex;
+    std::map<std::thread::id, std::vector<std::int32_t>> seen;  // values each thread mapped
+    (void)map_sum(data, k, [&](std::int32_t x) {
+      const std::scoped_lock lock(mutex);
+      seen[std::this_thread::get_id()].push_back(x);
+      return std::int64_t{x};
+    });
+    std::vector<std::pair<std::size_t, std::size_t>> chunks;  // (first index, size), per thread
+    for (auto& [id, values] : seen) {
+      std::sort(values.begin(), values.end());
+      chunks.emplace_back(static_cast<std::size_t>(values.front()), values.size());
+    }
+    std::sort(chunks.begin(), chunks.end());
+    std::vector<std::pair<std::size_t, std::size_t>> expected;
+    const std::size_t threads = std::min(k, n);
+    for (std::size_t i = 0; i < threads; ++i) {
+      const ChunkRange range = even_chunk(n, threads, i);
+      expected.emplace_back(range.begin, range.size());
+    }
+    const auto sizes = [](const std::vector<std::pair<std::size_t, std::size_t>>& list) {
+      std::string text;
+      for (const auto& [first, size] : list) {
+        text += (text.empty() ? "" : ", ") + std::to_string(size);
+      }
+      return text;
+    };
+    EXPECT_EQ(chunks, expected)
+        << "n = " << n << ", k = " << k << ": expected " << threads
+        << " threads with chunks of sizes " << sizes(expected) << " (in order), but f ran on "
+        << chunks.size() << " threads with chunks of sizes " << sizes(chunks)
+        << ".\nRule: min(k, n) threads, chunk sizes differing by at most one, the longer ones "
+           "first (parlab::even_chunk computes them); a chunk size rounded up (ceil(n / k)) "
+           "runs out of elements before it runs out of threads.";
   }
 }
 

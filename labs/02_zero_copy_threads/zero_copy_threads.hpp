@@ -32,6 +32,9 @@ void for_each_chunk(std::span<T> data, std::size_t k, Body body) {
   //   it. No element may be copied. Checked by HandsEachWorkerASpanIntoTheCallersBuffer,
   //   TilesTheBufferExactlyOnceInChunkOrder, RunsEachChunkOnItsOwnNewThreadNeverTheCaller,
   //   CallsNothingAndStartsNoThreadForEmptyInput and WritesThroughAMutableSpanInPlace.
+  // TODO(lab 2, task A3): The chunks run at the same time (start every thread before joining
+  //   any), each thread calling a copy of body of its own. Checked by
+  //   RunsEveryChunkAtTheSameTimeAsTheOthers and GivesEachThreadItsOwnCopyOfAStatefulBody.
   // TODO(lab 2, task D1): An exception thrown by body on a worker must not escape that thread.
   //   Capture it (std::exception_ptr) and rethrow it here once every thread has been joined;
   //   when several chunks throw, rethrow the lowest-numbered chunk's. Checked by

@@ -28,6 +28,7 @@
 #include "common/instrument.hpp"
 #include "common/testing/bounded.hpp"
 #include "common/testing/map_sum_contract.hpp"
+#include "common/testing/rendezvous.hpp"
 #include "common/testing/thread_per_chunk_rules.hpp"
 #include "common/workload.hpp"
 
@@ -142,6 +143,70 @@ TEST(ForEachChunk, RunsEachChunkOnItsOwnNewThreadNeverTheCaller) {
               static_cast<std::ptrdiff_t>(k))
         << "with k = " << k << ", " << k << " chunks did not run on " << k
         << " distinct threads.\nRule: one new std::jthread per chunk.";
+  }
+}
+
+/// How long a chunk waits for the others to start before it gives up. Generous: a machine under
+/// load starts k threads in well under a millisecond; the limit only ends the wait of code that
+/// runs the chunks one after another (there, the first chunk waits for threads never started).
+constexpr std::chrono::milliseconds kMeetingLimit = 10s;
+
+// Lab 2's rule gate (grading.toml [[rule]]): the chunks run at the same time.
+TEST(ForEachChunk, RunsEveryChunkAtTheSameTimeAsTheOthers) {
+  const auto data = seed_data(100);
+  for (const std::size_t k : {2, 4, 8}) {
+    parlab::testing::Rendezvous meeting(k);
+    for_each_chunk(std::span<const std::int32_t>(data), k,
+                   [&](std::span<const std::int32_t>, std::size_t) {
+                     (void)meeting.arrive_and_wait(kMeetingLimit);
+                   });
+    ASSERT_PRED_FORMAT2(
+        parlab::testing::all_met, meeting,
+        "for_each_chunk ran its chunks one after another: with k = " + std::to_string(k) + ", " +
+            std::to_string(k) +
+            " chunks that each wait for the others to start never all "
+            "started (at most " +
+            std::to_string(meeting.most_at_once()) +
+            " ran at once).\nRule: every chunk runs on its own thread, all at the same time: "
+            "start every thread first, then join them all (a join right after each start runs "
+            "nothing in parallel).");
+  }
+}
+
+/// A body with state of its own: how often this very object has been called. Each thread must
+/// call a copy of its own, so every object is called once; one object shared by the threads
+/// would be called k times, and a body that is not thread safe would race on its state.
+struct CallCountingBody {
+  struct Log {
+    std::mutex mutex;
+    std::vector<std::size_t> calls_seen;  // the object's count after each call
+  };
+  Log* log = nullptr;
+  std::size_t calls = 0;  // this copy's own state
+
+  void operator()(std::span<const std::int32_t>, std::size_t) {
+    // Counted under the log's mutex, so that a shared body shows up as a count above one rather
+    // than as a data race.
+    const std::scoped_lock lock(log->mutex);
+    ++calls;
+    log->calls_seen.push_back(calls);
+  }
+};
+
+TEST(ForEachChunk, GivesEachThreadItsOwnCopyOfAStatefulBody) {
+  const auto data = seed_data(100);
+  for (const std::size_t k : {2, 4, 7}) {
+    CallCountingBody::Log log;
+    const CallCountingBody body{&log};
+    for_each_chunk(std::span<const std::int32_t>(data), k, body);
+    ASSERT_EQ(log.calls_seen.size(), k) << "k = " << k << ": body must be called once per chunk";
+    const std::size_t most = *std::max_element(log.calls_seen.begin(), log.calls_seen.end());
+    EXPECT_EQ(most, 1U)
+        << "with k = " << k << ", one body object was called " << most << " times: the threads "
+        << "shared one body instead of each calling its own copy.\nExpected: every thread calls "
+        << "a copy of body of its own (capture it by value), so a body with state (a mutable "
+           "lambda, a counter, a buffer) is never used by two threads at once.\nRule: body is "
+           "copied once per thread and never shared between threads.";
   }
 }
 
@@ -279,6 +344,28 @@ TEST(ZeroCopyThreads, MatchesLabOneForEveryInput) {
              "(even_chunk), each chunk summed in order from zero and the partial sums added in "
              "chunk order, the two labs add in exactly the same order and agree bit for bit.";
     }
+  }
+}
+
+// Lab 2's rule gate for map_sum (grading.toml [[rule]]): its chunks run at the same time.
+TEST(ZeroCopyThreads, RunsEveryChunkAtTheSameTimeAsTheOthers) {
+  for (const std::size_t k : {2, 4, 8}) {
+    const auto data = seed_data(k);  // one element per chunk: f waits once per chunk
+    parlab::testing::Rendezvous meeting(k);
+    const auto sum = map_sum(data, k, [&](std::int32_t x) {
+      (void)meeting.arrive_and_wait(kMeetingLimit);
+      return 2 * std::int64_t{x};
+    });
+    EXPECT_EQ(sum, seed_sum_doubled(k));
+    ASSERT_PRED_FORMAT2(
+        parlab::testing::all_met, meeting,
+        "map_sum ran its chunks one after another: with k = n = " + std::to_string(k) + ", " +
+            std::to_string(k) +
+            " calls of f (one per chunk) that each wait for the others to "
+            "start never all started (at most " +
+            std::to_string(meeting.most_at_once()) +
+            " ran at once).\nRule: map_sum runs every chunk on its own thread, all at the same "
+            "time (for_each_chunk).");
   }
 }
 

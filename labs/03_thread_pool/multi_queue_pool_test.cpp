@@ -32,6 +32,12 @@ TEST(MultiQueuePool, ReusesItsWorkersAcrossTenThousandTasks) {
   rules::reuses_workers_across_ten_thousand_tasks<MultiQueuePool>("MultiQueuePool");
 }
 
+// The rule gate of part E (grading.toml [[rule]]): the workers run tasks at the same time, also
+// after an idle period, when every owner sleeps and the tasks must be spread over the queues.
+TEST(MultiQueuePool, RunsATaskOnEveryWorkerAtOnceAfterAnIdlePeriod) {
+  rules::runs_a_task_on_every_worker_at_once_after_an_idle_period<MultiQueuePool>("MultiQueuePool");
+}
+
 TEST(MultiQueuePool, RunsTasksInSubmissionOrderOnOneWorker) {
   rules::runs_tasks_in_order_on_one_worker<MultiQueuePool>("MultiQueuePool");
 }
@@ -56,6 +62,10 @@ TEST(MultiQueuePool, WaitUntilIdleReturnsOnlyWhenEveryTaskHasFinished) {
 
 TEST(MultiQueuePool, WaitUntilIdleWaitsForATaskAlreadyTakenOffTheQueue) {
   rules::wait_until_idle_waits_for_a_running_task<MultiQueuePool>("MultiQueuePool");
+}
+
+TEST(MultiQueuePool, DestroysATasksCapturesBeforeWaitUntilIdleReturns) {
+  rules::destroys_a_tasks_captures_before_wait_until_idle_returns<MultiQueuePool>("MultiQueuePool");
 }
 
 TEST(MultiQueuePool, WakesASleepingWorkerForANewTask) {

@@ -23,6 +23,7 @@
 
 #include "common/instrument.hpp"
 #include "common/testing/bounded.hpp"
+#include "common/testing/rendezvous.hpp"
 #include "common/testing/thread_census.hpp"
 #include "common/workload.hpp"
 
@@ -33,6 +34,10 @@ using namespace std::chrono_literals;
 /// Every test body that waits on a pool runs under this limit: a deadlock or a lost wake-up
 /// fails the test (exit status 3, reported as a timeout) instead of hanging the run.
 inline constexpr std::chrono::milliseconds kLimit = 30s;
+
+/// How long a task that waits for the others to start (parlab::testing::Rendezvous) waits before
+/// it gives up. It only ends a wait that is never met; a met one takes microseconds.
+inline constexpr std::chrono::milliseconds kMeetingLimit = 10s;
 
 template <class Body>
 void bounded(const std::string& what, Body body) {
@@ -359,6 +364,82 @@ void wakes_a_sleeping_worker_for_a_new_task(const char* pool_name) {
         << "Rule: a push must wake a sleeping worker (notify after pushing, under or after the "
         << "mutex; the worker re-checks the queue under the mutex before it sleeps).";
     EXPECT_EQ(result.get(), 7);
+  });
+}
+
+/// The rule gate of every pool (grading.toml [[rule]]): a pool of 4 runs 4 tasks at once, one on
+/// each worker. The pool first idles for 100 ms, so that every worker is asleep (they sleep after
+/// kSpinBeforeSleep, 50 µs): the 4 tasks submitted then must wake and reach 4 workers, not
+/// pile up behind the one that woke first. Each task waits, bounded, until all 4 have started;
+/// a pool that runs one task at a time never gets them all in, and fails after one limit.
+template <class Pool>
+void runs_a_task_on_every_worker_at_once_after_an_idle_period(const char* pool_name) {
+  constexpr std::size_t kWorkers = 4;
+  bounded(std::string(pool_name) + "(4): 4 tasks that wait for one another", [&] {
+    Pool pool(kWorkers);
+    std::this_thread::sleep_for(100ms);  // every worker runs out of work and goes to sleep
+    parlab::testing::Rendezvous meeting(kWorkers);
+    parlab::testing::ThreadCensus census;
+    std::vector<std::future<void>> done;
+    for (std::size_t i = 0; i < kWorkers; ++i) {
+      done.push_back(pool.submit([&meeting, &census] {
+        census.record();
+        (void)meeting.arrive_and_wait(kMeetingLimit);
+      }));
+    }
+    for (auto& task : done) {
+      task.get();
+    }
+    ASSERT_PRED_FORMAT2(
+        parlab::testing::all_met, meeting,
+        "your pool ran its tasks on one thread at a time: on a " + std::string(pool_name) +
+            "(4) that had been idle, 4 tasks that each wait for the others never all started "
+            "(at most " +
+            std::to_string(meeting.most_at_once()) + " ran at once, on " +
+            std::to_string(census.distinct_count()) +
+            " distinct threads).\nRule: a pool of N workers runs up to N tasks at the same time, "
+            "one on each worker: start N worker threads, and wake a sleeping worker for each "
+            "task that arrives while the others are busy or asleep (for MultiQueuePool: spread "
+            "the tasks over the workers' queues and wake each queue's owner).");
+    EXPECT_EQ(census.distinct_count(), kWorkers)
+        << "the 4 tasks ran at once on " << census.distinct_count() << " distinct threads";
+  });
+}
+
+/// A task's captures (here a probe whose destructor is slow) are destroyed before
+/// wait_until_idle() returns: once it returns, the caller may free whatever the captures refer
+/// to. The probe's destructor waits, bounded, for the caller to report that wait_until_idle()
+/// has returned, and only then marks itself destroyed; the caller reads that mark first. So a
+/// pool that destroys the task after reporting it finished is caught every time, and a correct
+/// one pays the probe's limit once.
+template <class Pool>
+void destroys_a_tasks_captures_before_wait_until_idle_returns(const char* pool_name) {
+  struct Probe {
+    Probe(std::atomic<bool>& destroyed_flag, const std::atomic<bool>& idle_returned_flag)
+        : destroyed(destroyed_flag), idle_returned(idle_returned_flag) {}
+    Probe(const Probe&) = delete;
+    Probe& operator=(const Probe&) = delete;
+    std::atomic<bool>& destroyed;
+    const std::atomic<bool>& idle_returned;
+    ~Probe() {
+      (void)parlab::testing::eventually(1s, [this] { return idle_returned.load(); });
+      destroyed.store(true);
+    }
+  };
+  bounded(std::string(pool_name) + ": a task's captures and wait_until_idle", [&] {
+    std::atomic<bool> destroyed{false};
+    std::atomic<bool> idle_returned{false};
+    Pool pool(2);  // destroyed before the flags the probe writes
+    (void)pool.submit([probe = std::make_unique<Probe>(destroyed, idle_returned)] { (void)probe; });
+    pool.wait_until_idle();
+    const bool destroyed_before_return = destroyed.load();
+    idle_returned.store(true);
+    EXPECT_TRUE(destroyed_before_return)
+        << "wait_until_idle returned while a finished task's captures were not yet destroyed "
+        << "(a capture's destructor was still running, or had not begun).\nRule: a task ends "
+        << "when its captures are destroyed: destroy the task (task = nullptr, or let it go out "
+           "of scope) before counting it finished, so that the caller, once idle, may free "
+           "whatever the captures refer to.";
   });
 }
 

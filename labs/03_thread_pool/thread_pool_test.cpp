@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/data.hpp"
@@ -25,6 +26,7 @@
 namespace parlab::pool {
 namespace {
 
+using namespace std::chrono_literals;
 using rules::bounded;
 const auto doubled = [](std::int32_t x) { return 2 * std::int64_t{x}; };
 
@@ -73,6 +75,11 @@ TEST(ThreadPool, ReusesItsWorkersAcrossTenThousandTasks) {
   rules::reuses_workers_across_ten_thousand_tasks<ThreadPool>("ThreadPool");
 }
 
+// The rule gate of parts B and D (grading.toml [[rule]]): the workers run tasks at the same time.
+TEST(ThreadPool, RunsATaskOnEveryWorkerAtOnceAfterAnIdlePeriod) {
+  rules::runs_a_task_on_every_worker_at_once_after_an_idle_period<ThreadPool>("ThreadPool");
+}
+
 TEST(ThreadPool, RunsTasksInSubmissionOrderOnOneWorker) {
   rules::runs_tasks_in_order_on_one_worker<ThreadPool>("ThreadPool");
 }
@@ -97,6 +104,10 @@ TEST(ThreadPool, WaitUntilIdleReturnsOnlyWhenEveryTaskHasFinished) {
 
 TEST(ThreadPool, WaitUntilIdleWaitsForATaskAlreadyTakenOffTheQueue) {
   rules::wait_until_idle_waits_for_a_running_task<ThreadPool>("ThreadPool");
+}
+
+TEST(ThreadPool, DestroysATasksCapturesBeforeWaitUntilIdleReturns) {
+  rules::destroys_a_tasks_captures_before_wait_until_idle_returns<ThreadPool>("ThreadPool");
 }
 
 TEST(ThreadPool, WakesASleepingWorkerForANewTask) {
@@ -226,6 +237,73 @@ TEST(ThreadPool, MapSumWaitsForEveryChunkBeforeRethrowing) {
       EXPECT_EQ(finished_elements.load(), 300)
           << "the three chunks that did not throw should all have finished";
     }
+  });
+}
+
+/// A pool whose n-th submit throws (as a real one does after shutdown, or when memory runs out),
+/// and whose other submits go to a ThreadPool, arguments and all. map_sum works on any pool
+/// with ThreadPool's submit.
+class PoolWhoseSubmitFails {
+ public:
+  PoolWhoseSubmitFails(ThreadPool& pool, std::size_t failing_submit)
+      : pool_(pool), failing_submit_(failing_submit) {}
+
+  template <class F, class... Args>
+  auto submit(F&& f, Args&&... args) {
+    if (++submits_ == failing_submit_) {
+      throw std::runtime_error("submit " + std::to_string(submits_) + " failed");
+    }
+    return pool_.submit(std::forward<F>(f), std::forward<Args>(args)...);
+  }
+
+ private:
+  ThreadPool& pool_;
+  std::size_t failing_submit_;
+  std::size_t submits_ = 0;
+};
+
+TEST(MapSum, WaitsForTheChunksAlreadySubmittedWhenASubmitThrows) {
+  bounded("map_sum whose third submit throws", [] {
+    // Declared before the pool, so they outlive every chunk task, even one left running.
+    const auto data = seed_data(400);
+    std::atomic<int> live{0};  // calls of f in progress
+    std::atomic<int> finished_elements{0};
+    std::atomic<bool> caught{false};
+    ThreadPool pool(2);
+    PoolWhoseSubmitFails failing(pool, 3);
+    try {
+      // k = 4: chunks 0 and 1 (100 elements each) are submitted, the third submit throws. The
+      // first element of each chunk waits, bounded, for the caller to have caught the
+      // exception: a map_sum that lets it leave at once is caught with its chunks still running.
+      (void)map_sum(failing, data, 4, [&](std::int32_t x) -> std::int64_t {
+        live.fetch_add(1);
+        if (x % 100 == 0) {
+          (void)parlab::testing::eventually(1s, [&] { return caught.load(); });
+        }
+        finished_elements.fetch_add(1);
+        live.fetch_sub(1);
+        return x;
+      });
+      ADD_FAILURE() << "the third submit threw, but map_sum returned normally.\nRule: a failing "
+                       "submit's exception reaches the caller.";
+    } catch (const std::runtime_error& error) {
+      const int live_when_caught = live.load();
+      const int finished_when_caught = finished_elements.load();
+      caught.store(true);
+      EXPECT_STREQ(error.what(), "submit 3 failed") << "the caller must receive submit's own "
+                                                       "exception";
+      EXPECT_EQ(live_when_caught, 0)
+          << "when the exception of the third submit reached the caller, " << live_when_caught
+          << " calls of f were still running in the chunks submitted before it.\nRule: the "
+             "chunk tasks read the caller's data, which may be freed as soon as map_sum "
+             "returns or throws: when a submit throws, wait for every chunk already submitted, "
+             "then rethrow.";
+      EXPECT_EQ(finished_when_caught, 200)
+          << "the two chunks submitted before the failing submit (200 elements) must have "
+             "finished when the exception reaches the caller; "
+          << finished_when_caught << " elements had been mapped.";
+    }
+    caught.store(true);
   });
 }
 
