@@ -335,9 +335,43 @@ def parse_unit(text: str) -> Unit:
     return unit
 
 
+INCLUDE_LINE = re.compile(r'^[ \t]*#[ \t]*(?:include|include_next|import)[ \t]*[<"]([^>"\n]+)[>"]', re.MULTILINE)
+_includes_of: dict[str, tuple[str, ...]] = {}
+
+
+def file_includes(path: str) -> tuple[str, ...]:
+    """The headers a file's #include lines name (every branch of every #if: more, never fewer)."""
+    if path not in _includes_of:
+        try:
+            text = pathlib.Path(path).read_text(errors="replace")
+        except OSError:
+            text = ""
+        _includes_of[path] = tuple(INCLUDE_LINE.findall(text))
+    return _includes_of[path]
+
+
 def grader_files(unit: Unit, student: set[str]) -> set[str]:
-    """The files the grader's own files included: no student file among those that included them."""
-    return {f for f in unit.parent if not any(c in student for c in unit.chain(f))}
+    """The files the grader's own files include: reachable from the main file through the
+    #include lines of files that are not the student's. A header the test includes after the
+    student's header already did (#pragma once: it is entered only once) is still the grader's;
+    one that only a student file includes is not. Files are matched by path suffix."""
+    by_name: dict[str, list[str]] = {}
+    for file in unit.parent:
+        by_name.setdefault(file.rsplit("/", 1)[-1], []).append(file)
+    main = next((f for f, parent in unit.parent.items() if parent is None), None)
+    reached: set[str] = set()
+    pending = [main] if main is not None and main not in student else []
+    while pending:
+        file = pending.pop()
+        if file in reached:
+            continue
+        reached.add(file)
+        for name in file_includes(file):
+            for candidate in by_name.get(name.rsplit("/", 1)[-1], []):
+                if candidate not in student and candidate not in reached and (
+                        candidate == name or candidate.endswith("/" + name.lstrip("./"))):
+                    pending.append(candidate)
+    return reached
 
 
 def check_unit(policy: Policy, unit: Unit, student: set[str], show) -> list[Violation]:
@@ -358,6 +392,7 @@ def check_unit(policy: Policy, unit: Unit, student: set[str], show) -> list[Viol
                 if not words.startswith(policy.pragmas_allowed):
                     problems.append(Violation("preprocessor", says, f"{show(file)}:{line}",
                                               f"#pragma {words[:60]}"))
+    problems += shadowing_macros(policy, unit, student, show)
     framework = next((r for r in policy.rules if r.name == "test framework"), None)
     for file in unit.parent:
         chain = unit.chain(file)
@@ -365,6 +400,43 @@ def check_unit(policy: Policy, unit: Unit, student: set[str], show) -> list[Viol
         if by_student is not None and re.search(r"/(gtest|gmock)/", file):
             problems.append(Violation("test framework", framework.says if framework else "no GoogleTest",
                                       show(by_student), f"#include of {file} (seen after preprocessing)"))
+    return problems
+
+
+MACRO_DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*(define|undef)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_identifiers_of: dict[str, frozenset[str]] = {}
+
+
+def file_identifiers(path: str) -> frozenset[str]:
+    """Every word of a file's text (comments included: more words, never fewer), cached."""
+    if path not in _identifiers_of:
+        try:
+            text = pathlib.Path(path).read_text(errors="replace")
+        except OSError:
+            text = ""
+        _identifiers_of[path] = frozenset(IDENTIFIER.findall(text))
+    return _identifiers_of[path]
+
+
+def shadowing_macros(policy: Policy, unit: Unit, student: set[str], show) -> list[Violation]:
+    """A macro that a student file defines or undefines must not take a name that the other
+    files of the unit (the test, common/, GoogleTest, the standard library) use: it would change
+    the meaning of the grader's code included after it. Needs `-dD` output."""
+    names: dict[str, str] = {}
+    for file, start, text in unit.chunks:
+        if file in student:
+            for match in MACRO_DIRECTIVE.finditer(text):
+                names.setdefault(match[2], f"{show(file)}:{start + text.count(chr(10), 0, match.start())}")
+    if not names:
+        return []
+    problems = []
+    for file in unit.parent:
+        if file in student or file.startswith("<"):
+            continue
+        for name in sorted(set(names) & file_identifiers(file)):
+            problems.append(Violation("preprocessor", preprocessor_says(policy), names.pop(name),
+                                      f"#define {name} (a name {show(file)} uses)"))
     return problems
 
 
@@ -379,7 +451,7 @@ def preprocess_command(command: str) -> list[str]:
             skip = True
         elif word not in ("-c", "-MD", "-MMD"):
             out.append(word)
-    return out + ["-E", "-o", "-"]
+    return out + ["-E", "-dD", "-o", "-"]
 
 
 # ---- objects ----------------------------------------------------------------------------------------

@@ -82,11 +82,22 @@ class PreprocessedTest(unittest.TestCase):
             '# 2 "/t/labs/01/a_test.cpp" 2\n# 1 "/t/common/data.hpp" 1\nint data;\n# 3 "/t/labs/01/a_test.cpp" 2\n')
 
     def test_who_included_which_header(self):
-        unit = gp.parse_unit(self.UNIT)
-        self.assertEqual(unit.parent["/t/common/testing/bounded.hpp"], "/t/labs/01/a.hpp")
-        self.assertEqual(gp.grader_files(unit, {"/t/labs/01/a.hpp"}),
-                         {"/t/labs/01/a_test.cpp", "/t/common/data.hpp"},
-                         "a header the student file included is not the grader's")
+        with tempfile.TemporaryDirectory() as folder:
+            t = pathlib.Path(folder)
+            (t / "common/testing").mkdir(parents=True)
+            (t / "a_test.cpp").write_text('#include "a.hpp"\n#include "common/data.hpp"\n')
+            (t / "a.hpp").write_text('#include "common/testing/bounded.hpp"\n')
+            (t / "common/data.hpp").write_text('#include "common/sync.hpp"\n')
+            for name in ("common/testing/bounded.hpp", "common/sync.hpp"):
+                (t / name).write_text("")
+            unit = gp.parse_unit(f'# 1 "{t}/a_test.cpp"\n# 1 "{t}/a.hpp" 1\n# 1 "{t}/common/testing/bounded.hpp" 1\n'
+                                 f'# 2 "{t}/a.hpp" 2\n# 1 "{t}/common/sync.hpp" 1\n# 2 "{t}/a.hpp" 2\n'
+                                 f'# 2 "{t}/a_test.cpp" 2\n# 1 "{t}/common/data.hpp" 1\n# 2 "{t}/a_test.cpp" 2\n')
+            self.assertEqual(unit.parent[f"{t}/common/testing/bounded.hpp"], f"{t}/a.hpp")
+            self.assertEqual(gp.grader_files(unit, {f"{t}/a.hpp"}),
+                             {f"{t}/a_test.cpp", f"{t}/common/data.hpp", f"{t}/common/sync.hpp"},
+                             "expected a header only the student's file includes not to be the grader's, and "
+                             "common/sync.hpp (which data.hpp includes too) to be the grader's though a.hpp came first")
 
     def test_the_student_lines_after_preprocessing(self):
         unit = gp.parse_unit(self.UNIT)
@@ -98,7 +109,17 @@ class PreprocessedTest(unittest.TestCase):
 
     def test_a_compile_command_becomes_its_preprocessing(self):
         argv = gp.preprocess_command("/usr/bin/c++ -I/t -O2 -MD -MT a.o -MF a.o.d -o a.o -c /t/a.cpp")
-        self.assertEqual(argv, ["/usr/bin/c++", "-I/t", "-O2", "/t/a.cpp", "-E", "-o", "-"])
+        self.assertEqual(argv, ["/usr/bin/c++", "-I/t", "-O2", "/t/a.cpp", "-E", "-dD", "-o", "-"])
+
+    def test_a_student_macro_may_not_take_a_name_the_grader_uses(self):
+        with tempfile.TemporaryDirectory() as folder:
+            header = pathlib.Path(folder) / "g.hpp"
+            header.write_text("inline int result_of_test() { return 1; }\n")
+            unit = gp.parse_unit(f'# 1 "/t/a_test.cpp"\n# 1 "/t/a.hpp" 1\n#define result_of_test() 0\n'
+                                 f'#define PARLAB_MINE 1\n# 2 "/t/a_test.cpp" 2\n# 1 "{header}" 1\nint x;\n')
+            [problem] = gp.check_unit(POLICY, unit, {"/t/a.hpp"}, lambda f: f)
+            self.assertEqual((problem.rule, problem.where), ("preprocessor", "/t/a.hpp:1"))
+            self.assertIn("#define result_of_test", problem.what)
 
 
 class ObjectsTest(unittest.TestCase):
