@@ -418,7 +418,7 @@ def preprocessed_units(setup: Setup, sealed: Sealed, build: pathlib.Path, object
         return run(box.wrap(argv, limits=grade_sandbox.BUILD_LIMITS, readable=[sealed.tree, build], writable=[],
                             env=grade_sandbox.clean_env(), cwd=build, masks=sealed.masks), timeout=timeout)
 
-    status, output = run(["ninja", "-C", str(build), "-t", "compdb"], timeout=120)
+    status, output = sandboxed(["ninja", "-C", str(build), "-t", "compdb"], 120)
     try:
         database = json.loads(output[output.index("["):]) if status == 0 else None
     except ValueError:
@@ -513,6 +513,20 @@ def policy_after_build(setup: Setup, manifest: grading_manifest.Manifest, sealed
             setup.policy, os.path.relpath(obj, build),
             grade_policy.undefined_symbols("\n".join(by_object.get(str(obj), []))),
             is_test_object(build, manifest, obj), grader, {os.path.normpath(f) for f in unit.parent})
+    defined = box.wrap(["nm", "-g", "--defined-only", "--format=posix", "-A", *map(str, objects)],
+                       limits=grade_sandbox.BUILD_LIMITS, readable=[tree, build], writable=[],
+                       env=grade_sandbox.clean_env(), cwd=build, masks=sealed.masks)
+    status, output = run(defined, timeout=120)
+    if status != 0:
+        problems.append(could_not_read(f"nm failed on the lab's objects (exit status {status})"))
+    definitions: dict[str, list[str]] = {}
+    for line in output.splitlines():
+        where, _, rest = line.partition(": ")
+        if rest:
+            definitions.setdefault(where, []).append(rest)
+    for where, lines in definitions.items():
+        problems += grade_policy.check_definitions(setup.policy, os.path.relpath(where, build),
+                                                   grade_policy.defined_symbols("\n".join(lines)))
     seen, unique = set(), []
     for problem in problems:
         key = (problem.rule, problem.what)

@@ -231,6 +231,9 @@ def preprocessor_tricks(policy: Policy, shown: str, tokens: list[Token]) -> list
         if word.after_comment:
             problems.append(Violation("preprocessor", says, f"{shown}:{word.line}",
                                       f"# /*comment*/ {word.text}"))
+        if word.kind == "numeric_constant" or word.text == "line":  # it would relabel the lines after it
+            problems.append(Violation("preprocessor", says, f"{shown}:{word.line}",
+                                      f"#{word.text} (a line directive)"))
         if word.text == "pragma":
             rest = " ".join(t.text for t in tokens[name_at + 1:name_at + 4] if t.line == word.line)
             if not rest.startswith(policy.pragmas_allowed):
@@ -510,6 +513,28 @@ def check_symbols(policy: Policy, shown: str, symbols: list[str], test_object: b
         else:
             says = policy.symbols.says if policy.symbols else ""
             problems.append(Violation("allowed library calls", says, shown, f"calls {symbol}"))
+    return problems
+
+
+def defined_symbols(nm_output: str) -> list[tuple[str, str]]:
+    """(name, type) from `nm -g --defined-only --format=posix`."""
+    return [(fields[0], fields[1]) for fields in map(str.split, nm_output.splitlines()) if len(fields) >= 2]
+
+
+INTERPOSED = re.compile(r"^_Z(T[VITS])?N?[VKRO]*(St|S[absiod]|7testing)")
+
+
+def check_definitions(policy: Policy, shown: str, symbols: list[tuple[str, str]]) -> list[Violation]:
+    """What an object defines for the whole program: a C-linkage function or variable (it would
+    replace the C library's `write` or `fopen` for GoogleTest too), or a strong definition of a
+    standard library or GoogleTest name. Template instantiations are weak and stay allowed."""
+    problems = []
+    for name, kind in symbols:
+        foreign = not name.startswith(("_Z", "DW.ref."))
+        if foreign or (kind not in ("W", "V", "w", "v", "u") and INTERPOSED.match(name)):
+            problems.append(Violation("symbol interposition", "a lab may define only its own C++ names: "
+                                      "no extern \"C\" function or variable, nothing in std:: or testing::",
+                                      shown, f"defines {name}"))
     return problems
 
 

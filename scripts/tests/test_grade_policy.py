@@ -67,6 +67,14 @@ class TokensTest(unittest.TestCase):
         [problem] = gp.check_source(POLICY, "a.hpp", tokens, set(), set())
         self.assertIn("a macro naming the header", problem.what)
 
+    def test_a_line_directive_may_not_relabel_the_lines_after_it(self):
+        tokens = gp.parse_raw_tokens(dump(("hash", "#", 3, True), ("numeric_constant", "1", 3, False),
+                                          ("string_literal", '"/usr/include/c++/12/vector"', 3, False),
+                                          ("hash", "#", 4, True), ("raw_identifier", "line", 4, False),
+                                          ("numeric_constant", "7", 4, False)))
+        self.assertEqual([p.where for p in gp.check_source(POLICY, "a.hpp", tokens, set(), set())],
+                         ["a.hpp:3", "a.hpp:4"])
+
     def test_an_unreadable_lexer_line_fails_closed(self):
         with self.assertRaises(gp.Unreadable):
             gp.parse_raw_tokens("raw_identifier 'int'\t [StartOfLine]\tLoc=<a.hpp:1:1>\nsomething else")
@@ -168,6 +176,14 @@ class ObjectsTest(unittest.TestCase):
         self.assertEqual(gp.check_symbols(POLICY, "m.o", [filebuf, "_longjmp"], True, grader, grader), [])
         self.assertEqual([p.rule for p in gp.check_symbols(POLICY, "m.o", [filebuf, "_longjmp"], True)],
                          ["files and sockets", "signal handlers"])
+
+    def test_an_object_may_not_define_c_library_or_std_names(self):
+        nm = ("write T 0 10\n_ZN6parlab4pool10ThreadPoolC1Em T 0 10\nDW.ref.__gxx_personality_v0 V 0 8\n"
+              "_ZNSt6vectorIiSaIiEE17_M_realloc_insertIJRKiEEEvN9__gnu_cxx17__normal_iteratorIPiS1_EEDpOT_ W 0 9\n"
+              "_ZSt9terminatev T 0 4\n")
+        found = gp.check_definitions(POLICY, "a.o", gp.defined_symbols(nm))
+        self.assertEqual([p.what for p in found], ["defines write", "defines _ZSt9terminatev"],
+                         "expected extern \"C\" write and a strong std::terminate, not parlab:: or a std template")
 
     def test_raw_system_calls_in_the_disassembly(self):
         dump = ("/b/x.o:     file format elf64-x86-64\n\nDisassembly of section .text:\n\n"
