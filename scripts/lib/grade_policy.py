@@ -525,15 +525,16 @@ INTERPOSED = re.compile(r"^_Z(T[VITS])?N?[VKRO]*(St|S[absiod]|7testing)")
 
 
 def check_definitions(policy: Policy, shown: str, symbols: list[tuple[str, str]]) -> list[Violation]:
-    """What an object defines for the whole program: a C-linkage function or variable (it would
+    """What an object defines for the whole program: a C-linkage function (it would
     replace the C library's `write` or `fopen` for GoogleTest too), or a strong definition of a
     standard library or GoogleTest name. Template instantiations are weak and stay allowed."""
     problems = []
     for name, kind in symbols:
-        foreign = not name.startswith(("_Z", "DW.ref."))
+        # an unmangled function is extern "C"; an unmangled variable is any C++ global variable
+        foreign = not name.startswith(("_Z", "DW.ref.")) and kind in ("T", "W", "i", "I")
         if foreign or (kind not in ("W", "V", "w", "v", "u") and INTERPOSED.match(name)):
             problems.append(Violation("symbol interposition", "a lab may define only its own C++ names: "
-                                      "no extern \"C\" function or variable, nothing in std:: or testing::",
+                                      "no extern \"C\" function, nothing in std:: or testing::",
                                       shown, f"defines {name}"))
     return problems
 

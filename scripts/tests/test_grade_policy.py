@@ -180,10 +180,11 @@ class ObjectsTest(unittest.TestCase):
     def test_an_object_may_not_define_c_library_or_std_names(self):
         nm = ("write T 0 10\n_ZN6parlab4pool10ThreadPoolC1Em T 0 10\nDW.ref.__gxx_personality_v0 V 0 8\n"
               "_ZNSt6vectorIiSaIiEE17_M_realloc_insertIJRKiEEEvN9__gnu_cxx17__normal_iteratorIPiS1_EEDpOT_ W 0 9\n"
-              "_ZSt9terminatev T 0 4\n")
+              "_ZSt9terminatev T 0 4\nparlab_global_counter B 0 4\n")
         found = gp.check_definitions(POLICY, "a.o", gp.defined_symbols(nm))
         self.assertEqual([p.what for p in found], ["defines write", "defines _ZSt9terminatev"],
-                         "expected extern \"C\" write and a strong std::terminate, not parlab:: or a std template")
+                         "expected extern \"C\" write and a strong std::terminate, not parlab::, a std "
+                         "template or a global variable (whose C++ name is not mangled)")
 
     def test_raw_system_calls_in_the_disassembly(self):
         dump = ("/b/x.o:     file format elf64-x86-64\n\nDisassembly of section .text:\n\n"
