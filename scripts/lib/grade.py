@@ -12,6 +12,7 @@ benchmarks). Whatever goes wrong, it still writes its files: see main()."""
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import dataclasses
 import json
@@ -24,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 import xml.etree.ElementTree as ET
 
@@ -137,10 +139,14 @@ def prepare(setup: Setup, report: Report) -> None:
             setup.files[lab] = {}
             for file in manifest.student_files:
                 flat_ok = basenames.count(pathlib.PurePath(file).name) == 1
-                found = intake.find_in_submission(root, manifest.name, file, flat_ok)
+                rejected: list[str] = []
+                found = intake.find_in_submission(root, manifest.name, file, flat_ok, rejected)
                 setup.files[lab][file] = found
                 if found is None:
-                    if lab_report:
+                    if lab_report and rejected:
+                        lab_report.notes.append(f"{file}: the submission's copy was rejected "
+                                                f"({'; '.join(rejected)}): graded the starter")
+                    elif lab_report:
                         lab_report.notes.append(f"{file} is not in the submission: graded the starter")
                     continue
                 used.add(found.resolve())
@@ -159,8 +165,8 @@ def prepare(setup: Setup, report: Report) -> None:
                         f"(sha256 {intake.sha256(found)[:12]} != {expected[:12]}); it was ignored and the "
                         f"release's copy graded")
         for path in intake.global_protected(checkout):
-            found = root / path
-            if found.is_file() and not found.is_symlink():
+            found, _ = intake.resolve_in_submission(root, path)
+            if found is not None:
                 used.add(found.resolve())
                 expected = hashes.get(path) or intake.sha256(checkout / path)
                 if intake.sha256(found) != expected:
@@ -379,9 +385,76 @@ def lab_objects(build: pathlib.Path, manifest: grading_manifest.Manifest) -> lis
                   if p.relative_to(folder).parts[0].startswith((f"parlab_{lab}_lab.", f"{lab}_lab_")))
 
 
+def is_test_object(build: pathlib.Path, manifest: grading_manifest.Manifest, obj: pathlib.Path) -> bool:
+    """A test program's object (the release's test file, the student's headers compiled in), not
+    one compiled from a student .cpp file (the lab's library, parlab_labNN_lab)."""
+    folder = build / "labs" / manifest.name / "CMakeFiles"
+    return not obj.relative_to(folder).parts[0].startswith(f"parlab_lab{manifest.number}_lab.")
+
+
+def student_paths(setup: Setup, manifest: grading_manifest.Manifest, tree: pathlib.Path) -> set[str]:
+    """The student files the lab's objects may include: its own and those of the labs it builds on."""
+    paths = set()
+    for lab in [manifest.number, *depends(setup, manifest.number)]:
+        lab_man = lab_manifest(setup, lab)
+        if lab_man is not None:
+            paths |= {os.path.normpath(tree / "labs" / lab_man.name / f) for f in lab_man.student_files}
+    return paths
+
+
+def could_not_read(why: str, where: str = "the lab's objects") -> grade_policy.Violation:
+    """What the grader could not read fails closed: the lab scores 0 and the report says why."""
+    return grade_policy.Violation("readable source", "what the grader cannot check scores 0", where,
+                                  f"the grader could not read your file: {why}")
+
+
+def preprocessed_units(setup: Setup, sealed: Sealed, build: pathlib.Path, objects: list[pathlib.Path]
+                       ) -> tuple[dict[pathlib.Path, grade_policy.Unit], list[grade_policy.Violation]]:
+    """Each object's translation unit as the compiler saw it: its compile command (ninja's
+    compilation database) rerun with -E in the sandbox. Whatever fails, fails closed."""
+    box = setup.box
+
+    def sandboxed(argv: list[str], timeout: float) -> tuple[int, str]:
+        return run(box.wrap(argv, limits=grade_sandbox.BUILD_LIMITS, readable=[sealed.tree, build], writable=[],
+                            env=grade_sandbox.clean_env(), cwd=build, masks=sealed.masks), timeout=timeout)
+
+    status, output = sandboxed(["ninja", "-C", str(build), "-t", "compdb"], 120)
+    try:
+        database = json.loads(output[output.index("["):]) if status == 0 else None
+    except ValueError:
+        database = None
+    if not isinstance(database, list):
+        return {}, [could_not_read(f"ninja's compilation database (exit status {status})")]
+    commands = {os.path.normpath(os.path.join(e.get("directory", str(build)), e.get("output", ""))): e
+                for e in database if isinstance(e, dict)}
+    units: dict[pathlib.Path, grade_policy.Unit] = {}
+    problems: list[grade_policy.Violation] = []
+
+    def one(obj: pathlib.Path) -> None:
+        entry = commands.get(os.path.normpath(obj))
+        if entry is None or "command" not in entry:
+            problems.append(could_not_read(f"no compile command for {obj.relative_to(build)}"))
+            return
+        argv = grade_policy.preprocess_command(entry["command"]) + ["-w"]
+        status, text = sandboxed(argv, 300)
+        if status != 0:
+            problems.append(could_not_read(f"preprocessing {obj.relative_to(build)} failed "
+                                           f"(exit status {status}): {text[-300:]}"))
+            return
+        units[obj] = grade_policy.parse_unit(text)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, setup.jobs)) as pool:
+        list(pool.map(one, objects))
+    return units, problems
+
+
 def policy_after_build(setup: Setup, manifest: grading_manifest.Manifest, sealed: Sealed,
                        build: pathlib.Path) -> list[grade_policy.Violation]:
-    """The compiled objects' undefined symbols and included headers against the policy."""
+    """The compiled objects against the policy: each translation unit as the compiler saw it (the
+    student files' own lines after preprocessing; who included which header), the headers each
+    object included, its instructions, and its undefined symbols against the allow-list, where a
+    header explains a symbol only when the grader's own files (not a student file) included it."""
+    begun = time.monotonic()
     tree = sealed.tree
     objects = lab_objects(build, manifest)
     if not objects:
@@ -401,21 +474,16 @@ def policy_after_build(setup: Setup, manifest: grading_manifest.Manifest, sealed
         allowed += [f"{tree}/labs/{name}/", f"{tree}/solutions/{name}/"]
     for obj, headers in headers_of.items():
         problems += grade_policy.check_dependencies(setup.policy, obj, headers, allowed)
-    # The release's own files each object was compiled from (its test, common/ headers), whose
-    # identifiers may explain a symbol: the student's files are not among them.
-    student = {str(tree / "labs" / manifest.name / f) for f in manifest.student_files}
-    release_roots = (f"{tree}/common/", f"{tree}/labs/{manifest.name}/")
-    names_cache: dict[str, frozenset[str]] = {}
 
-    def release_names(obj: str) -> frozenset[str]:
-        names: set[str] = set()
-        for header in headers_of.get(obj, []):
-            if header.startswith(release_roots + setup.policy.trusted_header_roots) and header not in student:
-                if header not in names_cache:
-                    tokens = grade_policy.raw_tokens(pathlib.Path(header))
-                    names_cache[header] = grade_policy.identifiers(tokens) if isinstance(tokens, list) else frozenset()
-                names |= names_cache[header]
-        return frozenset(names)
+    student = student_paths(setup, manifest, tree)
+    units, unreadable = preprocessed_units(setup, sealed, build, objects)
+    problems += unreadable
+
+    def show(path: str) -> str:
+        return os.path.relpath(path, tree) if path.startswith(f"{tree}/") else path
+
+    for unit in units.values():
+        problems += grade_policy.check_unit(setup.policy, unit, student, show)
 
     objdump = box.wrap(["objdump", "-d", "--no-show-raw-insn", *map(str, objects)],
                        limits=grade_sandbox.BUILD_LIMITS, readable=[tree, build], writable=[],
@@ -429,27 +497,49 @@ def policy_after_build(setup: Setup, manifest: grading_manifest.Manifest, sealed
                   limits=grade_sandbox.BUILD_LIMITS, readable=[tree, build], writable=[],
                   env=grade_sandbox.clean_env(), cwd=build, masks=sealed.masks)
     status, output = run(nm, timeout=120)
+    if status != 0:
+        problems.append(could_not_read(f"nm failed on the lab's objects (exit status {status})"))
     by_object: dict[str, list[str]] = {}
     for line in output.splitlines():
         where, _, rest = line.partition(": ")
         if rest:
             by_object.setdefault(where, []).append(rest)
-    for where, lines in by_object.items():
-        shown = os.path.relpath(where, build)
-        problems += grade_policy.check_symbols(setup.policy, shown,
-                                               grade_policy.undefined_symbols("\n".join(lines)),
-                                               release_names(shown))
+    for obj in objects:
+        unit = units.get(obj)
+        if unit is None:
+            continue  # already a violation: it could not be preprocessed
+        grader = {os.path.normpath(f) for f in grade_policy.grader_files(unit, student)}
+        problems += grade_policy.check_symbols(
+            setup.policy, os.path.relpath(obj, build),
+            grade_policy.undefined_symbols("\n".join(by_object.get(str(obj), []))),
+            is_test_object(build, manifest, obj), grader, {os.path.normpath(f) for f in unit.parent})
+    defined = box.wrap(["nm", "-g", "--defined-only", "--format=posix", "-A", *map(str, objects)],
+                       limits=grade_sandbox.BUILD_LIMITS, readable=[tree, build], writable=[],
+                       env=grade_sandbox.clean_env(), cwd=build, masks=sealed.masks)
+    status, output = run(defined, timeout=120)
+    if status != 0:
+        problems.append(could_not_read(f"nm failed on the lab's objects (exit status {status})"))
+    definitions: dict[str, list[str]] = {}
+    for line in output.splitlines():
+        where, _, rest = line.partition(": ")
+        if rest:
+            definitions.setdefault(where, []).append(rest)
+    for where, lines in definitions.items():
+        problems += grade_policy.check_definitions(setup.policy, os.path.relpath(where, build),
+                                                   grade_policy.defined_symbols("\n".join(lines)))
     seen, unique = set(), []
     for problem in problems:
         key = (problem.rule, problem.what)
         if key not in seen:
             seen.add(key)
             unique.append(problem)
+    log(f"lab {manifest.number}: policy checks of the objects took {time.monotonic() - begun:.1f} s")
     return unique
 
 
 def policy_before_build(setup: Setup, manifest: grading_manifest.Manifest,
                         tree: pathlib.Path) -> list[grade_policy.Violation]:
+    """Each student file's raw tokens, includes and directives, before anything is built."""
     folder = tree / "labs" / manifest.name
     lab_files = {p.name for p in folder.iterdir() if p.is_file()}
     dep_files = set()
@@ -465,8 +555,7 @@ def policy_before_build(setup: Setup, manifest: grading_manifest.Manifest,
             setup.report.errors.append(f"policy: {error}; only the compiled objects were checked")
             return problems
         if isinstance(tokens, str):
-            problems.append(grade_policy.Violation("readable source", "the file could not be read",
-                                                   f"labs/{manifest.name}/{file}", tokens))
+            problems.append(could_not_read(tokens, f"labs/{manifest.name}/{file}"))
             continue
         problems += grade_policy.check_source(setup.policy, f"labs/{manifest.name}/{file}", tokens,
                                               lab_files, dep_files)

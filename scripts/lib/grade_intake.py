@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import pathlib
 import shutil
+import stat
 
 import grading_manifest
 
@@ -32,29 +33,68 @@ def sha256(path: pathlib.Path) -> str:
 
 def submission_root(folder: pathlib.Path) -> pathlib.Path:
     """The folder that holds labs/ (nested layout) or the files themselves (flat layout). An
-    upload that is one folder (a zipped repository, parlab-main/) is entered."""
+    upload that is one folder (a zipped repository, parlab-main/) is entered; a link never is."""
     current = folder
     for _ in range(3):
-        if (current / "labs").is_dir():
+        if is_folder(current / "labs"):
             return current
         entries = [e for e in current.iterdir() if not e.name.startswith((".", "__MACOSX"))]
-        if len(entries) == 1 and entries[0].is_dir():
+        if len(entries) == 1 and is_folder(entries[0]):
             current = entries[0]
             continue
         break
-    return current if (current / "labs").is_dir() else folder
+    return current if is_folder(current / "labs") else folder
 
 
-def find_in_submission(root: pathlib.Path, lab_folder: str, file: str,
-                       flat_ok: bool) -> pathlib.Path | None:
-    """The submission's copy of a lab file, or None. Symbolic links are never followed: a link
-    could pull a file of the grading machine into the build and its errors into the report."""
-    nested = root / "labs" / lab_folder / file
-    if nested.is_file() and not nested.is_symlink():
+def is_folder(path: pathlib.Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
+
+
+def resolve_in_submission(root: pathlib.Path, relative: str) -> tuple[pathlib.Path | None, str]:
+    """The submission's regular file at root/relative, or (None, why it was rejected); (None, "")
+    when it is simply not there. Every component of the path is checked, not only the file: a
+    linked lab folder (labs/01_copying_threads -> the checkout's solutions/01_copying_threads)
+    would otherwise hand the grader the reference as the student's file. Rejected: a symbolic
+    link at any depth, a file that resolves outside the submission, anything but a regular file,
+    a hard link (a file with another name elsewhere)."""
+    path = root
+    for part in pathlib.PurePath(relative).parts:
+        if part in ("..", "/"):
+            return None, f"{relative}: the path leaves the submission"
+        path = path / part
+        if path.is_symlink():
+            return None, f"{path.relative_to(root)} is a symbolic link (links are never followed)"
+        if not path.exists():
+            return None, ""
+    try:
+        info = path.lstat()
+        inside = path.resolve(strict=True).is_relative_to(root.resolve(strict=True))
+    except (OSError, RuntimeError) as error:
+        return None, f"{relative} cannot be read: {error}"
+    if not inside:
+        return None, f"{relative} resolves outside the submission"
+    if not stat.S_ISREG(info.st_mode):
+        return None, f"{relative} is not a regular file"
+    if info.st_nlink > 1:
+        return None, f"{relative} is a hard link ({info.st_nlink} names)"
+    return path, ""
+
+
+def find_in_submission(root: pathlib.Path, lab_folder: str, file: str, flat_ok: bool,
+                       rejected: list[str] | None = None) -> pathlib.Path | None:
+    """The submission's copy of a lab file, or None. A rejected path (see resolve_in_submission)
+    counts as absent, and why it was rejected is appended to `rejected`."""
+    nested, why = resolve_in_submission(root, f"labs/{lab_folder}/{file}")
+    if nested is not None:
         return nested
-    flat = root / pathlib.PurePath(file).name
-    if flat_ok and flat.is_file() and not flat.is_symlink():
-        return flat
+    reasons = [why] if why else []
+    if flat_ok:
+        flat, why = resolve_in_submission(root, pathlib.PurePath(file).name)
+        if flat is not None:
+            return flat
+        reasons += [why] if why else []
+    if rejected is not None:
+        rejected += reasons
     return None
 
 

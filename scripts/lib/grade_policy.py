@@ -1,15 +1,21 @@
-"""The submission policy (scripts/grade_policy.toml) and its two checks:
+"""The submission policy (scripts/grade_policy.toml) and its checks:
   - before building, the tokens of each student file, from clang's raw lexer (so a word in a
-    comment or a string is not an identifier) and its #include lines;
-  - after building, the undefined symbols (nm) of each object compiled from the lab, and the headers
-    each object really included (ninja's dependency log, which sees through macros).
-A violation names the rule, the file and the line. Unit-tested in scripts/tests/test_grade_policy.py."""
+    comment or a string is not an identifier), its #include lines and its directives;
+  - after building, each object's translation unit as the compiler saw it (its compile command
+    with -E): the student files' own lines after macro expansion, and which file included which
+    (the line markers), so a header counts as the grader's only when the grader's files include it;
+  - the undefined symbols (nm) of each object against an allow-list (the standard library minus
+    what the policy forbids, the labs' own code, GoogleTest in the release's test objects only),
+    and the headers each object really included (ninja's dependency log).
+Whatever the grader cannot read fails closed. A violation names the rule, the file and the line.
+Unit-tested in scripts/tests/test_grade_policy.py."""
 
 from __future__ import annotations
 
 import dataclasses
 import pathlib
 import re
+import shlex
 import subprocess
 import tomllib
 
@@ -24,11 +30,23 @@ class Rule:
     symbols: list[re.Pattern]
     token_prefixes: tuple[str, ...] = ()
     instructions: tuple[re.Pattern, ...] = ()
-    # token -> more symbol fragments its use explains (std::ifstream calls basic_filebuf's members)
-    explains: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
     def bans_token(self, text: str) -> bool:
         return text in self.tokens or text.startswith(self.token_prefixes)
+
+
+@dataclasses.dataclass
+class Symbols:
+    """[symbols]: the allow-list of undefined symbols (regular expressions on mangled names)."""
+    allowed: list[re.Pattern]
+    denied: list[re.Pattern]  # inside what `allowed` admits (std::filesystem, basic_filebuf ...)
+    test_objects: list[re.Pattern]  # allowed in the release's test objects only (GoogleTest)
+    # symbol pattern -> header path suffixes: such a header, included by the grader's own files
+    # (never by a student file), explains the symbol
+    explained_by: list[tuple[re.Pattern, tuple[str, ...]]]
+    # the standard library's headers: they explain their symbols wherever they are included
+    library_roots: tuple[str, ...]
+    says: str
 
 
 @dataclasses.dataclass
@@ -38,10 +56,9 @@ class Policy:
     angle_denied: frozenset[str]
     angle_allowed: frozenset[str]
     includes_say: str
-    # Headers outside the checkout that the release's own code uses (Relacy, for the model-check
-    # tests): their identifiers may explain a symbol, like those of common/. A student file cannot
-    # include them ([includes] allows only bare standard names).
-    trusted_header_roots: tuple[str, ...] = ()
+    quoted_denied_prefixes: tuple[str, ...] = ()
+    pragmas_allowed: tuple[str, ...] = ("once",)
+    symbols: Symbols | None = None
 
 
 @dataclasses.dataclass
@@ -57,46 +74,83 @@ class Violation:
 
 def load(path: pathlib.Path = POLICY_FILE) -> Policy:
     data = tomllib.loads(path.read_text())
-    includes = data.get("includes", {})
+    included = data.get("includes", {})
     rules = [Rule(name=r["name"], says=r["says"], tokens=frozenset(r.get("tokens", [])),
                   symbols=[re.compile(s) for s in r.get("symbols", [])],
                   token_prefixes=tuple(r.get("token_prefixes", [])),
-                  instructions=tuple(re.compile(s) for s in r.get("instructions", [])),
-                  explains={k: tuple(v) for k, v in r.get("explains", {}).items()})
+                  instructions=tuple(re.compile(s) for s in r.get("instructions", [])))
              for r in data.get("rule", [])]
-    return Policy(rules=rules, quoted_prefixes=list(includes.get("quoted_prefixes", ["common/"])),
-                  angle_denied=frozenset(includes.get("angle_denied", [])),
-                  angle_allowed=frozenset(includes.get("angle_allowed", [])),
-                  includes_say=includes.get("says", "only standard headers, common/ and the lab's files"),
-                  trusted_header_roots=tuple(data.get("objects", {}).get("trusted_header_roots", [])))
+    table = data.get("symbols", {})
+    symbols = Symbols(allowed=[re.compile(s) for s in table.get("allowed", [])],
+                      denied=[re.compile(s) for s in table.get("denied", [])],
+                      test_objects=[re.compile(s) for s in table.get("test_objects", [])],
+                      explained_by=[(re.compile(k), tuple(v))
+                                    for k, v in table.get("explained_by", {}).items()],
+                      library_roots=tuple(table.get("library_roots", [])),
+                      says=table.get("says", "a lab may call only the standard library and its own code"))
+    return Policy(rules=rules, quoted_prefixes=list(included.get("quoted_prefixes", ["common/"])),
+                  angle_denied=frozenset(included.get("angle_denied", [])),
+                  angle_allowed=frozenset(included.get("angle_allowed", [])),
+                  includes_say=included.get("says", "only standard headers, common/ and the lab's files"),
+                  quoted_denied_prefixes=tuple(included.get("quoted_denied_prefixes", [])),
+                  pragmas_allowed=tuple(data.get("preprocessor", {}).get("pragmas_allowed", ["once"])),
+                  symbols=symbols)
+
+
+class Unreadable(Exception):
+    """The grader could not read a file or a tool's output: the lab fails closed (scores 0)."""
 
 
 # ---- tokens ---------------------------------------------------------------------------------------
 
-TOKEN = re.compile(r"^(?P<kind>\w+) '(?P<text>.*)'\t.*Loc=<(?P<file>.*):(?P<line>\d+):(?P<col>\d+)>$")
+RECORD_START = re.compile(r"^[a-z_]+ '")
+RECORD = re.compile(r"^(?P<kind>[a-z_]+) '(?P<text>.*)'\t(?P<flags>[^\t]*)\tLoc=<(?P<file>[^<>\n]*):"
+                    r"(?P<line>\d+):(?P<col>\d+)>$", re.DOTALL)
 
 
 @dataclasses.dataclass
 class Token:
-    kind: str  # clang's kind: raw_identifier, string_literal, hash, less, greater, ...
+    kind: str  # clang's kind: raw_identifier, string_literal, hash, less, greater ...
     text: str
     line: int
-    start_of_line: bool
+    start_of_line: bool  # the first token of its line (comments before it do not count)
+    unclean: bool = False  # spelled over a line splice (backslash-newline) or with a trigraph
+    after_comment: bool = False  # a comment comes right before it
 
 
 def parse_raw_tokens(dump: str) -> list[Token]:
-    """Tokens from `clang -Xclang -dump-raw-tokens` output, without whitespace and comments."""
-    tokens = []
+    """Tokens from `clang -Xclang -dump-raw-tokens` output, without whitespace and comments. A
+    token spelled over several lines (a line splice) is one record over several lines; anything
+    that is not a token record raises Unreadable (fail closed: a record the parser skipped is how
+    `te\\<newline>sting` once hid the word `testing`)."""
+    records: list[str] = []
     for line in dump.splitlines():
-        match = TOKEN.match(line)
-        if not match or match["kind"] in ("unknown", "comment"):
+        if RECORD_START.match(line) or not records:
+            records.append(line)
+        else:
+            records[-1] += "\n" + line
+    tokens: list[Token] = []
+    line_start, after_comment = True, False
+    for record in records:
+        match = RECORD.match(record)
+        if not match:
+            raise Unreadable(f"clang's lexer printed a line the grader cannot read: {record[:120]!r}")
+        kind, flags = match["kind"], match["flags"]
+        first = "[StartOfLine]" in flags
+        if kind == "unknown":  # whitespace
             continue
-        tokens.append(Token(match["kind"], match["text"], int(match["line"]), "[StartOfLine]" in line))
+        if kind == "comment":  # `/* x */ #include` is still a directive
+            line_start = line_start if not first else True
+            after_comment = True
+            continue
+        tokens.append(Token(kind, match["text"], int(match["line"]), first or (line_start and after_comment),
+                            "[UnClean=" in flags, after_comment))
+        line_start, after_comment = False, False
     return tokens
 
 
 def raw_tokens(path: pathlib.Path) -> list[Token] | str:
-    """The file's raw tokens, or an error message. Raw lexing opens no other file."""
+    """The file's raw tokens, or why they could not be read. Raw lexing opens no other file."""
     try:
         done = subprocess.run(["clang", "-x", "c++", "-std=c++20", "-fsyntax-only", "-Xclang",
                                "-dump-raw-tokens", str(path)], capture_output=True, text=True,
@@ -105,30 +159,40 @@ def raw_tokens(path: pathlib.Path) -> list[Token] | str:
         return f"clang's lexer did not finish reading {path.name} within 60 s"
     except OSError as error:  # no clang: the grader's problem, not the student's
         raise RuntimeError(f"the token check needs clang: {error}") from error
-    return parse_raw_tokens(done.stderr + done.stdout)
+    if done.returncode != 0 or done.stdout.strip():
+        return f"clang's lexer failed on {path.name} (exit status {done.returncode})"
+    try:
+        return parse_raw_tokens(done.stderr)
+    except Unreadable as error:
+        return str(error)
 
 
-def includes(tokens: list[Token]) -> list[tuple[int, str, bool]]:
-    """(line, header, quoted) for each #include or #import of the token list."""
+def directives(tokens: list[Token]) -> list[int]:
+    """The index of each preprocessor directive's name (the word after a `#` that starts a line)."""
+    return [index + 1 for index, token in enumerate(tokens)
+            if token.kind == "hash" and token.start_of_line and index + 1 < len(tokens)]
+
+
+def includes(tokens: list[Token]) -> list[tuple[int, str, bool, bool]]:
+    """(line, header, quoted, macro) for each #include, #import or #include_next; `macro`: the
+    header is named by a macro (never allowed: the header must be visible in the source)."""
     found = []
-    for index, token in enumerate(tokens):
-        if token.kind != "hash" or not token.start_of_line or index + 2 >= len(tokens):
-            continue
-        word = tokens[index + 1]
+    for name_at in directives(tokens):
+        word = tokens[name_at]
         if word.kind != "raw_identifier" or word.text not in ("include", "import", "include_next"):
             continue
-        nxt = tokens[index + 2]
-        if nxt.kind == "string_literal":
-            found.append((word.line, nxt.text.strip('"'), True))
-        elif nxt.kind == "less":
+        nxt = tokens[name_at + 1] if name_at + 1 < len(tokens) else Token("eof", "", word.line, True)
+        if nxt.kind == "string_literal" and nxt.line == word.line:
+            found.append((word.line, nxt.text.strip('"'), True, False))
+        elif nxt.kind == "less" and nxt.line == word.line:
             parts = []
-            for follow in tokens[index + 3:]:
+            for follow in tokens[name_at + 2:]:
                 if follow.kind == "greater" or follow.line != nxt.line:
                     break
                 parts.append(follow.text)
-            found.append((word.line, "".join(parts), False))
-        else:  # a macro naming the header: not allowed (the header must be visible in the source)
-            found.append((word.line, nxt.text, False))
+            found.append((word.line, "".join(parts), False, False))
+        else:
+            found.append((word.line, nxt.text, False, True))
     return found
 
 
@@ -137,6 +201,8 @@ def include_allowed(policy: Policy, header: str, quoted: bool, lab_files: set[st
     if ".." in header or header.startswith("/") or "\\" in header:
         return False
     if quoted:
+        if header.startswith(policy.quoted_denied_prefixes):
+            return False
         return (any(header.startswith(p) for p in policy.quoted_prefixes) or header in lab_files
                 or header in dep_files)
     if header in policy.angle_allowed:
@@ -144,24 +210,251 @@ def include_allowed(policy: Policy, header: str, quoted: bool, lab_files: set[st
     return re.fullmatch(r"[a-z_0-9]+", header) is not None and header not in policy.angle_denied
 
 
+def preprocessor_says(policy: Policy) -> str:
+    rule = next((r for r in policy.rules if r.name == "preprocessor"), None)
+    if rule is not None:
+        return rule.says
+    pragmas = ", ".join(f"#pragma {p}" for p in policy.pragmas_allowed)
+    return ("a student file may not hide code from the checks: no #include of a macro, no "
+            f"_Pragma and no #pragma but {pragmas}, no comment between # and the directive, no "
+            "line splice (backslash-newline) inside a word")
+
+
+def preprocessor_tricks(policy: Policy, shown: str, tokens: list[Token]) -> list[Violation]:
+    """What students never need and a check would have to see through: a comment between `#`
+    and the directive's name, a #pragma other than the allowed ones, a token spelled over a line
+    splice or with a trigraph."""
+    says = preprocessor_says(policy)
+    problems = []
+    for name_at in directives(tokens):
+        word = tokens[name_at]
+        if word.after_comment:
+            problems.append(Violation("preprocessor", says, f"{shown}:{word.line}",
+                                      f"# /*comment*/ {word.text}"))
+        if word.kind == "numeric_constant" or word.text == "line":  # it would relabel the lines after it
+            problems.append(Violation("preprocessor", says, f"{shown}:{word.line}",
+                                      f"#{word.text} (a line directive)"))
+        if word.text == "pragma":
+            rest = " ".join(t.text for t in tokens[name_at + 1:name_at + 4] if t.line == word.line)
+            if not rest.startswith(policy.pragmas_allowed):
+                problems.append(Violation("preprocessor", says, f"{shown}:{word.line}", f"#pragma {rest}"))
+    for token in tokens:
+        if token.unclean:
+            problems.append(Violation("preprocessor", says, f"{shown}:{token.line}",
+                                      f"{token.text[:40]} (spelled over a line splice)"))
+    return problems
+
+
 def check_source(policy: Policy, shown: str, tokens: list[Token], lab_files: set[str],
                  dep_files: set[str]) -> list[Violation]:
     """Violations in one student file's tokens. `shown` is its path as the report shows it."""
     problems = []
     found = includes(tokens)
-    include_lines = {line for line, _, _ in found}  # <fstream> is judged as a header, not a name
-    for line, header, quoted in found:
-        if not include_allowed(policy, header, quoted, lab_files, dep_files):
+    include_lines = {line for line, _, _, _ in found}  # <fstream> is judged as a header, not a name
+    for line, header, quoted, macro in found:
+        if macro:
+            problems.append(Violation("includes", policy.includes_say, f"{shown}:{line}",
+                                      f"#include {header} (a macro naming the header)"))
+        elif not include_allowed(policy, header, quoted, lab_files, dep_files):
             shown_header = f'"{header}"' if quoted else f"<{header}>"
             problems.append(Violation("includes", policy.includes_say, f"{shown}:{line}",
                                       f"#include {shown_header}"))
+    problems += preprocessor_tricks(policy, shown, tokens)
     for token in tokens:
-        if token.kind != "raw_identifier" or token.line in include_lines:
-            continue
-        for rule in policy.rules:
-            if rule.bans_token(token.text):
-                problems.append(Violation(rule.name, rule.says, f"{shown}:{token.line}", token.text))
+        if token.kind == "raw_identifier" and token.line not in include_lines:
+            problems += banned_identifier(policy, shown, token.text, token.line)
     return problems
+
+
+def banned_identifier(policy: Policy, shown: str, text: str, line: int) -> list[Violation]:
+    return [Violation(rule.name, rule.says, f"{shown}:{line}", text)
+            for rule in policy.rules if rule.bans_token(text)]
+
+
+# ---- the translation unit as the compiler saw it ----------------------------------------------------
+
+LINE_MARKER = re.compile(r'^# (\d+) "((?:[^"\\]|\\.)*)"((?: \d+)*)\s*$')
+# A C++ token, enough to tell an identifier from the inside of a literal (-E leaves no comments).
+CXX_TOKEN = re.compile(r'''(?P<raw>(?:u8|[uUL])?R"(?P<delim>[^()\\\s"]{0,16})\((?:.|\n)*?\)(?P=delim)")'''
+                       r'''|(?P<str>(?:u8|[uUL])?"(?:[^"\\\n]|\\.)*")'''
+                       r"""|(?P<chr>(?:u8|[uUL])?'(?:[^'\\\n]|\\.)*')"""
+                       r"|(?P<num>\.?[0-9](?:[eEpP][+-]|[0-9A-Za-z_.]|'(?=[0-9A-Za-z]))*)"
+                       r"|(?P<id>[A-Za-z_$][A-Za-z0-9_$]*)"
+                       r"|(?P<pragma>^[ \t]*#[ \t]*pragma\b[^\n]*)"
+                       r"|(?P<other>\S)", re.MULTILINE)
+
+
+@dataclasses.dataclass
+class Unit:
+    """A translation unit as the compiler saw it (`-E` output)."""
+    # file -> the file that included it first (None for the main file)
+    parent: dict[str, str | None] = dataclasses.field(default_factory=dict)
+    # (file, first line number, text) of each stretch of lines that came from one file
+    chunks: list[tuple[str, int, str]] = dataclasses.field(default_factory=list)
+
+    def chain(self, file: str) -> list[str]:
+        """The file and every file that included it, up to the main file."""
+        out, seen = [], set()
+        current: str | None = file
+        while current is not None and current not in seen:
+            seen.add(current)
+            out.append(current)
+            current = self.parent.get(current)
+        return out
+
+
+def parse_unit(text: str) -> Unit:
+    """Reads `-E` output: GCC's and clang's line markers (`# 12 "file" 1` enters a file, `2`
+    returns to one). The first file named is the main file."""
+    unit = Unit()
+    stack: list[str] = []
+    current, line_no, start = "", 1, 1
+    buffer: list[str] = []
+
+    def flush() -> None:
+        if buffer and current:
+            unit.chunks.append((current, start, "\n".join(buffer)))
+
+    for raw in text.split("\n"):
+        match = LINE_MARKER.match(raw) if raw.startswith("# ") else None
+        if match is None:
+            if not buffer:
+                start = line_no
+            buffer.append(raw)
+            line_no += 1
+            continue
+        flush()
+        buffer = []
+        name, flags = match[2].replace('\\"', '"').replace("\\\\", "\\"), match[3].split()
+        if "1" in flags:
+            unit.parent.setdefault(name, current or None)
+            stack.append(current)
+        elif "2" in flags and stack:
+            stack.pop()
+        elif not unit.parent:
+            unit.parent[name] = None  # the main file
+        current, line_no = name, int(match[1])
+    flush()
+    return unit
+
+
+INCLUDE_LINE = re.compile(r'^[ \t]*#[ \t]*(?:include|include_next|import)[ \t]*[<"]([^>"\n]+)[>"]', re.MULTILINE)
+_includes_of: dict[str, tuple[str, ...]] = {}
+
+
+def file_includes(path: str) -> tuple[str, ...]:
+    """The headers a file's #include lines name (every branch of every #if: more, never fewer)."""
+    if path not in _includes_of:
+        try:
+            text = pathlib.Path(path).read_text(errors="replace")
+        except OSError:
+            text = ""
+        _includes_of[path] = tuple(INCLUDE_LINE.findall(text))
+    return _includes_of[path]
+
+
+def grader_files(unit: Unit, student: set[str]) -> set[str]:
+    """The files the grader's own files include: reachable from the main file through the
+    #include lines of files that are not the student's. A header the test includes after the
+    student's header already did (#pragma once: it is entered only once) is still the grader's;
+    one that only a student file includes is not. Files are matched by path suffix."""
+    by_name: dict[str, list[str]] = {}
+    for file in unit.parent:
+        by_name.setdefault(file.rsplit("/", 1)[-1], []).append(file)
+    main = next((f for f, parent in unit.parent.items() if parent is None), None)
+    reached: set[str] = set()
+    pending = [main] if main is not None and main not in student else []
+    while pending:
+        file = pending.pop()
+        if file in reached:
+            continue
+        reached.add(file)
+        for name in file_includes(file):
+            for candidate in by_name.get(name.rsplit("/", 1)[-1], []):
+                if candidate not in student and candidate not in reached and (
+                        candidate == name or candidate.endswith("/" + name.lstrip("./"))):
+                    pending.append(candidate)
+    return reached
+
+
+def check_unit(policy: Policy, unit: Unit, student: set[str], show) -> list[Violation]:
+    """The student files' own lines after preprocessing (macros expanded, splices joined, _Pragma
+    turned into #pragma, whatever #include MACRO named): banned names and pragmas; and GoogleTest
+    reached from a student file. `show` turns a path into what the report shows."""
+    problems = []
+    says = preprocessor_says(policy)
+    for file, start, text in unit.chunks:
+        if file not in student:
+            continue
+        for match in CXX_TOKEN.finditer(text):
+            line = start + text.count("\n", 0, match.start())
+            if match["id"]:
+                problems += banned_identifier(policy, show(file), match["id"], line)
+            elif match["pragma"]:
+                words = match["pragma"].split("pragma", 1)[1].strip()
+                if not words.startswith(policy.pragmas_allowed):
+                    problems.append(Violation("preprocessor", says, f"{show(file)}:{line}",
+                                              f"#pragma {words[:60]}"))
+    problems += shadowing_macros(policy, unit, student, show)
+    framework = next((r for r in policy.rules if r.name == "test framework"), None)
+    for file in unit.parent:
+        chain = unit.chain(file)
+        by_student = next((c for c in chain[1:] if c in student), None)
+        if by_student is not None and re.search(r"/(gtest|gmock)/", file):
+            problems.append(Violation("test framework", framework.says if framework else "no GoogleTest",
+                                      show(by_student), f"#include of {file} (seen after preprocessing)"))
+    return problems
+
+
+MACRO_DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*(define|undef)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_identifiers_of: dict[str, frozenset[str]] = {}
+
+
+def file_identifiers(path: str) -> frozenset[str]:
+    """Every word of a file's text (comments included: more words, never fewer), cached."""
+    if path not in _identifiers_of:
+        try:
+            text = pathlib.Path(path).read_text(errors="replace")
+        except OSError:
+            text = ""
+        _identifiers_of[path] = frozenset(IDENTIFIER.findall(text))
+    return _identifiers_of[path]
+
+
+def shadowing_macros(policy: Policy, unit: Unit, student: set[str], show) -> list[Violation]:
+    """A macro that a student file defines or undefines must not take a name that the other
+    files of the unit (the test, common/, GoogleTest, the standard library) use: it would change
+    the meaning of the grader's code included after it. Needs `-dD` output."""
+    names: dict[str, str] = {}
+    for file, start, text in unit.chunks:
+        if file in student:
+            for match in MACRO_DIRECTIVE.finditer(text):
+                names.setdefault(match[2], f"{show(file)}:{start + text.count(chr(10), 0, match.start())}")
+    if not names:
+        return []
+    problems = []
+    for file in unit.parent:
+        if file in student or file.startswith("<"):
+            continue
+        for name in sorted(set(names) & file_identifiers(file)):
+            problems.append(Violation("preprocessor", preprocessor_says(policy), names.pop(name),
+                                      f"#define {name} (a name {show(file)} uses)"))
+    return problems
+
+
+def preprocess_command(command: str) -> list[str]:
+    """A compile command (`ninja -t compdb`) turned into its preprocessing: -E to standard
+    output, no object, no dependency file."""
+    out, skip = [], False
+    for word in shlex.split(command):
+        if skip:
+            skip = False
+        elif word in ("-o", "-MF", "-MT", "-MQ"):
+            skip = True
+        elif word not in ("-c", "-MD", "-MMD"):
+            out.append(word)
+    return out + ["-E", "-dD", "-o", "-"]
 
 
 # ---- objects ----------------------------------------------------------------------------------------
@@ -177,21 +470,72 @@ def undefined_symbols(nm_output: str) -> list[str]:
     return names
 
 
-def check_symbols(policy: Policy, shown: str, symbols: list[str],
-                  release_names: frozenset[str] = frozenset()) -> list[Violation]:
-    """Violations among an object's undefined symbols. `release_names` are the identifiers of the
-    release's own files the object was compiled from (its test, common/ headers): a symbol that
-    one of them explains is theirs, not the student's (common/testing/bounded.hpp calls
-    std::_Exit on purpose)."""
+def explained(policy: Policy, symbol: str, grader_headers: set[str] | frozenset[str],
+              all_headers: set[str] | frozenset[str] = frozenset()) -> bool:
+    """Whether a header explains a symbol outside the allow-list ([symbols.explained_by]): one
+    that the grader's own files included, or a standard library header included by anyone."""
+    table = policy.symbols
+    if table is None:
+        return True
+    library = {h for h in all_headers if h.startswith(table.library_roots)}
+    for pattern, suffixes in table.explained_by:
+        if pattern.search(symbol):
+            for header in set(grader_headers) | library:
+                if any(header.endswith(s) or (s.endswith("/") and s in header) for s in suffixes):
+                    return True
+    return False
+
+
+def symbol_allowed(policy: Policy, symbol: str, test_object: bool) -> bool:
+    table = policy.symbols
+    if table is None:
+        return True
+    if any(p.search(symbol) for p in table.denied):
+        return False
+    if any(p.search(symbol) for p in table.allowed):
+        return True
+    return test_object and any(p.search(symbol) for p in table.test_objects)
+
+
+def check_symbols(policy: Policy, shown: str, symbols: list[str], test_object: bool = False,
+                  grader_headers: set[str] | frozenset[str] = frozenset(),
+                  all_headers: set[str] | frozenset[str] = frozenset()) -> list[Violation]:
+    """Violations among an object's undefined symbols: each must be on the allow-list, or be
+    explained by a header the grader's own files included (never one a student file included).
+    A violation is named after the [[rule]] whose `symbols` match it, else the allow-list."""
     problems = []
     for symbol in symbols:
-        for rule in policy.rules:
-            if any(p.search(symbol) for p in rule.symbols):
-                used = rule.tokens & release_names
-                fragments = [f for name in used for f in (name, *rule.explains.get(name, ()))]
-                if not any(fragment in symbol for fragment in fragments):
-                    problems.append(Violation(rule.name, rule.says, shown, f"calls {symbol}"))
-                break
+        if symbol_allowed(policy, symbol, test_object) or explained(policy, symbol, grader_headers, all_headers):
+            continue
+        rule = next((r for r in policy.rules if any(p.search(symbol) for p in r.symbols)), None)
+        if rule is not None:
+            problems.append(Violation(rule.name, rule.says, shown, f"calls {symbol}"))
+        else:
+            says = policy.symbols.says if policy.symbols else ""
+            problems.append(Violation("allowed library calls", says, shown, f"calls {symbol}"))
+    return problems
+
+
+def defined_symbols(nm_output: str) -> list[tuple[str, str]]:
+    """(name, type) from `nm -g --defined-only --format=posix`."""
+    return [(fields[0], fields[1]) for fields in map(str.split, nm_output.splitlines()) if len(fields) >= 2]
+
+
+INTERPOSED = re.compile(r"^_Z(T[VITS])?N?[VKRO]*(St|S[absiod]|7testing)")
+
+
+def check_definitions(policy: Policy, shown: str, symbols: list[tuple[str, str]]) -> list[Violation]:
+    """What an object defines for the whole program: a C-linkage function (it would
+    replace the C library's `write` or `fopen` for GoogleTest too), or a strong definition of a
+    standard library or GoogleTest name. Template instantiations are weak and stay allowed."""
+    problems = []
+    for name, kind in symbols:
+        # an unmangled function is extern "C"; an unmangled variable is any C++ global variable
+        foreign = not name.startswith(("_Z", "DW.ref.")) and kind in ("T", "W", "i", "I")
+        if foreign or (kind not in ("W", "V", "w", "v", "u") and INTERPOSED.match(name)):
+            problems.append(Violation("symbol interposition", "a lab may define only its own C++ names: "
+                                      "no extern \"C\" function, nothing in std:: or testing::",
+                                      shown, f"defines {name}"))
     return problems
 
 
@@ -210,10 +554,6 @@ def check_instructions(policy: Policy, disassembly: str) -> list[Violation]:
                     problems.append(Violation(rule.name, rule.says, f"{where} in {function[:80]}",
                                               line.split("\t")[-1].strip()))
     return problems
-
-
-def identifiers(tokens: list[Token]) -> frozenset[str]:
-    return frozenset(t.text for t in tokens if t.kind == "raw_identifier")
 
 
 def check_dependencies(policy: Policy, shown: str, headers: list[str], allowed_roots: list[str]) -> list[Violation]:

@@ -1,5 +1,7 @@
 """Writes a grading run's reports: the printed score table, Gradescope's results.json, JUnit XML
-and GitHub Classroom's result. Every writer falls back to a minimal valid file if it fails."""
+and GitHub Classroom's result. Every writer falls back to a minimal valid file if it fails. Every
+text that a submission can influence is clipped to a budget and cleaned of control characters
+(grade_results.clip): per test, per note, per lab and for the whole printed report."""
 
 from __future__ import annotations
 
@@ -14,11 +16,35 @@ import time
 import traceback
 import xml.etree.ElementTree as ET
 
-from grade_results import LabReport, Report, clip
+from grade_results import (LAB_LIMIT, NOTE_LIMIT, OUTPUT_LIMIT, SPENT_LIMIT, TEXT_LIMIT, WORDS_LIMIT,
+                           LabReport, Report, clean, clip)
 
 
 def points(value: float) -> str:
     return f"{value:g}"
+
+
+def words(text: str) -> str:
+    """One line of plain words, clipped and clean."""
+    return clip(text, WORDS_LIMIT)
+
+
+def outputs(lab_report: LabReport) -> dict[int, str]:
+    """id(outcome) -> the output its report carries: each clipped to OUTPUT_LIMIT, and once the
+    lab's LAB_LIMIT is spent, to SPENT_LIMIT (so ten tests that all carry the same 8 MB compiler
+    error cost at most LAB_LIMIT together)."""
+    shown, spent = {}, 0
+    for outcome in lab_report.outcomes:
+        if not outcome.output or outcome.status == "passed":
+            shown[id(outcome)] = ""
+            continue
+        limit = OUTPUT_LIMIT if spent < LAB_LIMIT else SPENT_LIMIT
+        text = clip(outcome.output, limit)
+        if limit == SPENT_LIMIT and len(outcome.output) > SPENT_LIMIT:
+            text += "\n[the lab's report budget is spent: the output is cut short]"
+        shown[id(outcome)] = text
+        spent += len(text)
+    return shown
 
 
 def lab_summary(lab_report: LabReport) -> list[str]:
@@ -34,9 +60,9 @@ def lab_summary(lab_report: LabReport) -> list[str]:
         reasons = {o.words for o in lost}
         if len(reasons) == 1 and len(lost) > 1:
             names = ", ".join(o.test for o in lost)
-            lines.append(f"lab {number}, part {part.id}: {lost[0].words} ({len(lost)} tests: {names})")
+            lines.append(f"lab {number}, part {part.id}: {words(lost[0].words)} ({len(lost)} tests: {names})")
         else:
-            lines += [f"lab {number}, part {part.id}, {o.test}: {o.words}" for o in lost]
+            lines += [f"lab {number}, part {part.id}, {o.test}: {words(o.words)}" for o in lost]
     return lines
 
 
@@ -45,7 +71,7 @@ def text_report(report: Report) -> str:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     out.append(f"  machine: {cores} cores available")
     for error in report.errors:
-        out.append(f"ERROR: {error}")
+        out.append(f"ERROR: {clip(error, NOTE_LIMIT)}")
     total = maximum = 0.0
     for lab_report in report.labs:
         manifest = lab_report.manifest
@@ -63,7 +89,7 @@ def text_report(report: Report) -> str:
             out.append(f"  part {part.id:3} {part.title[:44]:44} {points(got):>5} / {points(of):<5} {status}")
         out.append(f"  {'total':53} {points(lab_report.score):>5} / {points(lab_report.max_score)}")
         for note in lab_report.notes:
-            first, *rest = note.splitlines()
+            first, *rest = clip(note, NOTE_LIMIT).splitlines() or [""]
             out.append(f"  lab {number}: {first}")
             out += [f"      {line}" for line in rest]
         out += [f"  {line}" for line in lab_summary(lab_report)]
@@ -73,7 +99,7 @@ def text_report(report: Report) -> str:
         maximum += lab_report.max_score
     out.append("")
     out.append(f"score: {points(total)} / {points(maximum)}")
-    return "\n".join(out)
+    return clip("\n".join(out), TEXT_LIMIT)
 
 
 def perf_line(entry: dict) -> str:
@@ -92,22 +118,24 @@ def gradescope_json(report: Report, text: str) -> dict:
     for lab_report in report.labs:
         number = int(lab_report.manifest.number)
         for note in lab_report.notes:
-            tests.append({"name": f"Lab {number}: {note.splitlines()[0][:120]}", "score": 0,
+            note = clip(note, NOTE_LIMIT)
+            tests.append({"name": f"Lab {number}: {(note.splitlines() or [''])[0][:120]}", "score": 0,
                           "max_score": 0, "output": note, "visibility": "visible"})
+        shown = outputs(lab_report)
         for outcome in lab_report.outcomes:
-            body = outcome.words + ("\n\n" + outcome.output if outcome.output and outcome.status != "passed" else "")
-            tests.append({"name": f"Lab {number}, part {outcome.part}: {outcome.test}",
+            body = words(outcome.words) + ("\n\n" + shown[id(outcome)] if shown[id(outcome)] else "")
+            tests.append({"name": clean(f"Lab {number}, part {outcome.part}: {outcome.test}"),
                           "score": outcome.score, "max_score": outcome.max_score,
-                          "output": clip(body), "visibility": outcome.visibility,
+                          "output": body, "visibility": outcome.visibility,
                           "status": "passed" if outcome.status == "passed" else "failed"})
         for entry in lab_report.perf:
             tests.append({"name": f"Lab {number}, performance: {entry['benchmark']}",
                           "score": entry["points"] if entry["passed"] else 0,
-                          "max_score": entry["points"], "output": perf_line(entry),
+                          "max_score": entry["points"], "output": clip(perf_line(entry), NOTE_LIMIT),
                           "visibility": "visible"})
     result = {"score": sum(test["score"] for test in tests),  # perf points count once --perf ran
               "execution_time": int(time.time() - report.started),
-              "output": text, "tests": tests}
+              "output": clip(text, TEXT_LIMIT), "tests": tests}
     leaderboard = [{"name": f"lab {int(r.manifest.number)} {e['benchmark']} (x reference)",
                     "value": round(e["ratio"], 3), "order": "asc"}
                    for r in report.labs for e in r.perf if "ratio" in e]
@@ -121,7 +149,8 @@ def junit_xml(report: Report) -> ET.ElementTree:
     if report.errors:
         suite = ET.SubElement(suites, "testsuite", name="grader", tests="1", failures="0", errors="1")
         case = ET.SubElement(suite, "testcase", classname="grader", name="grading run")
-        ET.SubElement(case, "error", message="the grading run had errors").text = "\n".join(report.errors)
+        ET.SubElement(case, "error", message="the grading run had errors").text = clip(
+            "\n".join(report.errors), NOTE_LIMIT)
     for lab_report in report.labs:
         name = f"lab{lab_report.manifest.number}"
         failures = sum(o.status == "failed" for o in lab_report.outcomes)
@@ -132,19 +161,21 @@ def junit_xml(report: Report) -> ET.ElementTree:
         ET.SubElement(props, "property", name="score", value=points(lab_report.score))
         ET.SubElement(props, "property", name="max_score", value=points(lab_report.max_score))
         for note in lab_report.notes:
-            ET.SubElement(props, "property", name="note", value=note.splitlines()[0])
+            ET.SubElement(props, "property", name="note", value=words((note.splitlines() or [""])[0]))
+        shown = outputs(lab_report)
         for outcome in lab_report.outcomes:
             case = ET.SubElement(suite, "testcase", classname=f"{name}.part{outcome.part}",
-                                 name=outcome.test, time=f"{outcome.seconds:.3f}")
+                                 name=clean(outcome.test), time=f"{outcome.seconds:.3f}")
             if outcome.status == "failed":
-                ET.SubElement(case, "failure", message=outcome.words[:300]).text = outcome.output
+                ET.SubElement(case, "failure", message=words(outcome.words)).text = shown[id(outcome)]
             elif outcome.status != "passed":
-                ET.SubElement(case, "error", message=outcome.words[:300], type=outcome.status).text = outcome.output
+                ET.SubElement(case, "error", message=words(outcome.words),
+                              type=outcome.status).text = shown[id(outcome)]
         if lab_report.perf:
             for entry in lab_report.perf:
                 case = ET.SubElement(suite, "testcase", classname=f"{name}.perf", name=entry["benchmark"])
                 if not entry["passed"]:
-                    ET.SubElement(case, "failure", message=perf_line(entry))
+                    ET.SubElement(case, "failure", message=clip(perf_line(entry), NOTE_LIMIT))
     ET.indent(suites)
     return ET.ElementTree(suites)
 
@@ -153,7 +184,7 @@ def classroom_json(report: Report) -> dict:
     """GitHub Classroom's autograding result (what its grading reporter decodes, base64'd)."""
     tests = [{"name": f"lab {int(o.lab)} part {o.part}: {o.test}",
               "status": "pass" if o.status == "passed" else ("fail" if o.status == "failed" else "error"),
-              "score": o.score, "message": o.words, "line_no": 0, "duration": int(o.seconds * 1000)}
+              "score": o.score, "message": words(o.words), "line_no": 0, "duration": int(o.seconds * 1000)}
              for r in report.labs for o in r.outcomes]
     maximum = sum(r.max_score for r in report.labs)
     total = sum(r.score for r in report.labs)
@@ -215,8 +246,8 @@ def fallback(path: pathlib.Path, report: Report, error: str) -> str:
         suites = ET.Element("testsuites")
         suite = ET.SubElement(suites, "testsuite", name="grader", tests="1", errors="1")
         case = ET.SubElement(suite, "testcase", classname="grader", name="grading run")
-        ET.SubElement(case, "error", message="grader error").text = error
+        ET.SubElement(case, "error", message="grader error").text = clip(error, NOTE_LIMIT)
         return ET.tostring(suites, encoding="unicode", xml_declaration=True)
     return json.dumps({"score": 0, "execution_time": int(time.time() - report.started),
-                       "output": "The grader failed; this submission needs a manual look.\n" + error,
+                       "output": "The grader failed; this submission needs a manual look.\n" + clip(error, NOTE_LIMIT),
                        "tests": []})

@@ -30,8 +30,21 @@ def lab_folder(lab: str, under: pathlib.Path) -> pathlib.Path:
 def make_submission(case: dict, lab: str, fixtures: pathlib.Path, into: pathlib.Path) -> None:
     """A submission folder for a case: the base's student files (starter = labs/, solution =
     solutions/), a patch applied to them (`git apply`, paths as in the repository, e.g.
-    solutions/01_copying_threads/copying_threads.hpp), snippets appended to lab files, and a
-    whole folder laid over it; @CHECKOUT@ in a student file becomes this checkout's path."""
+    solutions/01_copying_threads/copying_threads.hpp), snippets appended to lab files, a
+    whole folder laid over it, and symbolic links ('links': {path in the submission: target});
+    @CHECKOUT@ in a student file or a link's target becomes this checkout's path."""
+    make_files(case, lab, fixtures, into)
+    for path, target in case.get("links", {}).items():
+        link = into / path
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if link.is_dir() and not link.is_symlink():
+            shutil.rmtree(link)
+        elif link.exists() or link.is_symlink():
+            link.unlink()
+        link.symlink_to(target.replace("@CHECKOUT@", str(ROOT)))
+
+
+def make_files(case: dict, lab: str, fixtures: pathlib.Path, into: pathlib.Path) -> None:
     import grading_manifest  # noqa: PLC0415 - beside this file
 
     lab_dir = lab_folder(lab, ROOT / "labs")
@@ -139,6 +152,15 @@ def run_case(case: dict, lab: str, fixtures: pathlib.Path, scratch: pathlib.Path
         seen = sum(s == status for s in statuses.values())
         if seen < count:
             problems.append(f"{seen} tests are {status}, expected at least {count}")
+    if "max_bytes" in case:  # the reports stay small and clean whatever the submission printed
+        for name in ("results.json", "junit.xml", "report.txt"):
+            size = (out / name).stat().st_size
+            if size > case["max_bytes"]:
+                problems.append(f"{name} is {size} bytes, expected at most {case['max_bytes']}")
+        strings = "".join(strings_of(results)) + (out / "junit.xml").read_text() + done.stdout
+        controls = sorted({f"{ord(c):#04x}" for c in strings if ord(c) < 32 and c not in "\n\t"})
+        if controls:
+            problems.append(f"the reports carry control characters {controls}")
     for phrase in case.get("text", []):
         if phrase not in done.stdout:
             problems.append(f"the report does not say {phrase!r}")
@@ -147,6 +169,17 @@ def run_case(case: dict, lab: str, fixtures: pathlib.Path, scratch: pathlib.Path
             problems.append(f"the report says {phrase!r}")
     problems += leftovers(submission)
     return problems
+
+
+def strings_of(value) -> list[str]:
+    """Every string inside a parsed JSON value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings_of(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in strings_of(v)]
+    return []
 
 
 def leftovers(submission: pathlib.Path) -> list[str]:

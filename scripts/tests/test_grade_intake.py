@@ -47,6 +47,38 @@ class SubmissionTest(unittest.TestCase):
             self.assertIsNone(intake.find_in_submission(found, "01_a", "b.hpp", False))
             self.assertIsNone(intake.find_in_submission(found, "01_a", "c.hpp", True))
 
+    def test_a_link_at_any_depth_is_rejected_and_said_why(self):
+        with tempfile.TemporaryDirectory() as folder:
+            outside = pathlib.Path(folder) / "checkout" / "solutions" / "01_a"
+            outside.mkdir(parents=True)
+            (outside / "a.hpp").write_text("the reference")
+            root = pathlib.Path(folder) / "upload"
+            (root / "labs").mkdir(parents=True)
+            (root / "labs" / "01_a").symlink_to(outside)
+            rejected: list[str] = []
+            self.assertIsNone(intake.find_in_submission(root, "01_a", "a.hpp", False, rejected),
+                              "a linked lab folder must not hand the grader the reference")
+            self.assertEqual(rejected, ["labs/01_a is a symbolic link (links are never followed)"])
+            (root / "labs" / "01_a").unlink()
+            (root / "labs" / "01_a").mkdir()
+            (root / "labs" / "01_a" / "a.hpp").write_text("mine")
+            (root / "labs" / "01_a" / "b.hpp").hardlink_to(outside / "a.hpp")
+            self.assertEqual(intake.find_in_submission(root, "01_a", "a.hpp", False), root / "labs/01_a/a.hpp")
+            path, why = intake.resolve_in_submission(root, "labs/01_a/b.hpp")
+            self.assertIsNone(path)
+            self.assertIn("hard link", why)
+            self.assertEqual(intake.resolve_in_submission(root, "labs/01_a/none.hpp"), (None, ""),
+                             "a file that is simply absent is not a rejection")
+
+    def test_a_linked_upload_folder_is_not_entered(self):
+        with tempfile.TemporaryDirectory() as folder:
+            elsewhere = pathlib.Path(folder) / "elsewhere"
+            (elsewhere / "labs").mkdir(parents=True)
+            upload = pathlib.Path(folder) / "upload"
+            upload.mkdir()
+            (upload / "parlab-main").symlink_to(elsewhere)
+            self.assertEqual(intake.submission_root(upload), upload)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -59,6 +59,75 @@ class TokensTest(unittest.TestCase):
         self.assertFalse(allowed("other.hpp", True))
         self.assertFalse(allowed("unistd.h", False))
         self.assertFalse(allowed("common/../solutions/a.hpp", True))
+        self.assertFalse(allowed("common/testing/bounded.hpp", True), "the tests' helpers are the grader's")
+
+    def test_an_include_named_by_a_macro_is_never_allowed(self):
+        tokens = gp.parse_raw_tokens(dump(("hash", "#", 5, True), ("raw_identifier", "include", 5, False),
+                                          ("raw_identifier", "hdr", 5, False)))
+        [problem] = gp.check_source(POLICY, "a.hpp", tokens, set(), set())
+        self.assertIn("a macro naming the header", problem.what)
+
+    def test_a_line_directive_may_not_relabel_the_lines_after_it(self):
+        tokens = gp.parse_raw_tokens(dump(("hash", "#", 3, True), ("numeric_constant", "1", 3, False),
+                                          ("string_literal", '"/usr/include/c++/12/vector"', 3, False),
+                                          ("hash", "#", 4, True), ("raw_identifier", "line", 4, False),
+                                          ("numeric_constant", "7", 4, False)))
+        self.assertEqual([p.where for p in gp.check_source(POLICY, "a.hpp", tokens, set(), set())],
+                         ["a.hpp:3", "a.hpp:4"])
+
+    def test_an_unreadable_lexer_line_fails_closed(self):
+        with self.assertRaises(gp.Unreadable):
+            gp.parse_raw_tokens("raw_identifier 'int'\t [StartOfLine]\tLoc=<a.hpp:1:1>\nsomething else")
+
+
+class PreprocessedTest(unittest.TestCase):
+    UNIT = ('# 1 "/t/labs/01/a_test.cpp"\n# 1 "<built-in>"\n# 1 "/t/labs/01/a_test.cpp"\n'
+            '# 1 "/t/labs/01/a.hpp" 1\n'
+            '# 1 "/t/common/testing/bounded.hpp" 1\nvoid give_up() { std::_Exit(3); }\n'
+            '# 2 "/t/labs/01/a.hpp" 2\n'
+            '# 1 "/usr/include/gtest/gtest.h" 1\nnamespace testing {}\n# 3 "/t/labs/01/a.hpp" 2\n'
+            'const char* s = "_Exit"; int x = (_Exit(0), 0);\n#pragma GCC poison x\n'
+            '# 2 "/t/labs/01/a_test.cpp" 2\n# 1 "/t/common/data.hpp" 1\nint data;\n# 3 "/t/labs/01/a_test.cpp" 2\n')
+
+    def test_who_included_which_header(self):
+        with tempfile.TemporaryDirectory() as folder:
+            t = pathlib.Path(folder)
+            (t / "common/testing").mkdir(parents=True)
+            (t / "a_test.cpp").write_text('#include "a.hpp"\n#include "common/data.hpp"\n')
+            (t / "a.hpp").write_text('#include "common/testing/bounded.hpp"\n')
+            (t / "common/data.hpp").write_text('#include "common/sync.hpp"\n')
+            for name in ("common/testing/bounded.hpp", "common/sync.hpp"):
+                (t / name).write_text("")
+            unit = gp.parse_unit(f'# 1 "{t}/a_test.cpp"\n# 1 "{t}/a.hpp" 1\n# 1 "{t}/common/testing/bounded.hpp" 1\n'
+                                 f'# 2 "{t}/a.hpp" 2\n# 1 "{t}/common/sync.hpp" 1\n# 2 "{t}/a.hpp" 2\n'
+                                 f'# 2 "{t}/a_test.cpp" 2\n# 1 "{t}/common/data.hpp" 1\n# 2 "{t}/a_test.cpp" 2\n')
+            self.assertEqual(unit.parent[f"{t}/common/testing/bounded.hpp"], f"{t}/a.hpp")
+            self.assertEqual(gp.grader_files(unit, {f"{t}/a.hpp"}),
+                             {f"{t}/a_test.cpp", f"{t}/common/data.hpp", f"{t}/common/sync.hpp"},
+                             "expected a header only the student's file includes not to be the grader's, and "
+                             "common/sync.hpp (which data.hpp includes too) to be the grader's though a.hpp came first")
+
+    def test_the_student_lines_after_preprocessing(self):
+        unit = gp.parse_unit(self.UNIT)
+        found = gp.check_unit(POLICY, unit, {"/t/labs/01/a.hpp"}, lambda f: f)
+        self.assertEqual(sorted((p.rule, p.where) for p in found),
+                         [("preprocessor", "/t/labs/01/a.hpp:4"), ("process control", "/t/labs/01/a.hpp:3"),
+                          ("test framework", "/t/labs/01/a.hpp")],
+                         "expected _Exit (not the string), the pragma and GoogleTest reached from a.hpp")
+
+    def test_a_compile_command_becomes_its_preprocessing(self):
+        argv = gp.preprocess_command("/usr/bin/c++ -I/t -O2 -MD -MT a.o -MF a.o.d -o a.o -c /t/a.cpp")
+        self.assertEqual(argv, ["/usr/bin/c++", "-I/t", "-O2", "/t/a.cpp", "-E", "-dD", "-o", "-"])
+
+    def test_a_student_macro_may_not_take_a_name_the_grader_uses(self):
+        with tempfile.TemporaryDirectory() as folder:
+            header = pathlib.Path(folder) / "g.hpp"
+            header.write_text("inline int result_of_test() { return 1; }\n")
+            unit = gp.parse_unit(f'# 1 "/t/a_test.cpp"\n# 1 "/t/a.hpp" 1\n#define result_of_test() 0\n'
+                                 f'#define PARLAB_MINE 1\n# 2 "/t/a_test.cpp" 2\n# 1 "{header}" 1\nint x;\n')
+            [problem] = gp.check_unit(POLICY, unit, {"/t/a.hpp"}, lambda f: f)
+            self.assertEqual((problem.rule, problem.where), ("preprocessor", "/t/a.hpp:1"))
+            self.assertIn("#define result_of_test", problem.what)
 
 
 class ObjectsTest(unittest.TestCase):
@@ -67,19 +136,55 @@ class ObjectsTest(unittest.TestCase):
         found = gp.check_symbols(POLICY, "a.o", gp.undefined_symbols(nm))
         self.assertEqual([p.rule for p in found], ["process control", "files and sockets", "files and sockets"])
 
-    def test_a_symbol_the_release_files_explain_is_not_the_students(self):
-        # common/testing/bounded.hpp calls std::_Exit(3) when a bounded wait gives up
-        self.assertEqual(gp.check_symbols(POLICY, "t.o", ["_Exit"], frozenset({"std", "_Exit"})), [])
-        self.assertEqual(len(gp.check_symbols(POLICY, "t.o", ["_Exit"], frozenset({"std"}))), 1)
+    def test_a_symbol_off_the_allow_list_breaks_the_policy_whatever_its_name(self):
+        # glibc's internal aliases and syscall() the function: no deny-list names them
+        found = gp.check_symbols(POLICY, "a.o", ["__open", "__write", "execveat", "syscall", "memcpy"])
+        self.assertEqual([p.what for p in found], ["calls __open", "calls __write", "calls execveat",
+                                                   "calls syscall"],
+                         "expected every symbol off the allow-list to be reported, memcpy (a builtin) allowed")
 
-    def test_a_release_token_explains_the_symbols_the_policy_says_it_calls(self):
-        # common/testing/model.hpp reads source lines with std::ifstream, which calls basic_filebuf;
-        # Relacy (a trusted header root) switches threads with _setjmp and _longjmp.
+    def test_the_standard_library_is_allowed_but_not_its_files(self):
+        ok = ["_ZNSt6thread15_M_start_threadESt10unique_ptrINS_6_StateESt14default_deleteIS1_EEPFvvE",
+              "_Znwm", "_ZdlPvm", "__cxa_throw", "pthread_mutex_lock", "_ZN6parlab4pool10ThreadPoolC1Em",
+              "_ZTVN10__cxxabiv117__class_type_infoE", "_ZNSo9_M_insertIdEERSoT_"]
+        self.assertEqual(gp.check_symbols(POLICY, "a.o", ok), [])
+        banned = ["_ZNSt10filesystem6removeERKNS_4pathE",
+                  "_ZN9__gnu_cxx13stdio_filebufIcSt11char_traitsIcEEC1EiSt13_Ios_Openmodem"]
+        self.assertEqual(len(gp.check_symbols(POLICY, "a.o", banned)), 2,
+                         "expected std::filesystem and __gnu_cxx::stdio_filebuf to break the policy")
+
+    def test_googletest_only_in_the_release_test_objects(self):
+        gtest = "_ZN7testing8internal12AssertHelperC1ENS_14TestPartResult4TypeEPKciS5_"
+        self.assertEqual(gp.check_symbols(POLICY, "t.o", [gtest], test_object=True), [])
+        self.assertEqual(len(gp.check_symbols(POLICY, "s.o", [gtest], test_object=False)), 1,
+                         "expected GoogleTest in an object compiled from a student .cpp to break the policy")
+
+    def test_a_header_explains_a_symbol_only_when_the_grader_included_it(self):
+        # common/testing/bounded.hpp calls std::_Exit when a bounded wait gives up
+        bounded = "/t/common/testing/bounded.hpp"
+        self.assertEqual(gp.check_symbols(POLICY, "t.o", ["_Exit"], True, {bounded}, {bounded}), [])
+        [problem] = gp.check_symbols(POLICY, "t.o", ["_Exit"], True, set(), {bounded})
+        self.assertEqual(problem.rule, "process control", "a header the student included explains nothing")
+
+    def test_the_standard_library_explains_its_own_calls_wherever_included(self):
+        wait = "/usr/include/c++/12/bits/atomic_wait.h"
+        self.assertEqual(gp.check_symbols(POLICY, "a.o", ["syscall"], False, set(), {wait}), [])
+
+    def test_relacy_and_model_headers_explain_their_symbols(self):
         filebuf = "_ZNSt13basic_filebufIcSt11char_traitsIcEE4openEPKcSt13_Ios_Openmode"
-        self.assertEqual(gp.check_symbols(POLICY, "m.o", [filebuf, "_longjmp"], frozenset({"ifstream", "setjmp"})), [])
-        self.assertEqual([p.rule for p in gp.check_symbols(POLICY, "m.o", [filebuf, "_longjmp"], frozenset())],
+        grader = {"/t/common/testing/model.hpp", "/usr/include/relacy/context.hpp"}
+        self.assertEqual(gp.check_symbols(POLICY, "m.o", [filebuf, "_longjmp"], True, grader, grader), [])
+        self.assertEqual([p.rule for p in gp.check_symbols(POLICY, "m.o", [filebuf, "_longjmp"], True)],
                          ["files and sockets", "signal handlers"])
-        self.assertIn("/usr/include/relacy/", POLICY.trusted_header_roots)
+
+    def test_an_object_may_not_define_c_library_or_std_names(self):
+        nm = ("write T 0 10\n_ZN6parlab4pool10ThreadPoolC1Em T 0 10\nDW.ref.__gxx_personality_v0 V 0 8\n"
+              "_ZNSt6vectorIiSaIiEE17_M_realloc_insertIJRKiEEEvN9__gnu_cxx17__normal_iteratorIPiS1_EEDpOT_ W 0 9\n"
+              "_ZSt9terminatev T 0 4\nparlab_global_counter B 0 4\n")
+        found = gp.check_definitions(POLICY, "a.o", gp.defined_symbols(nm))
+        self.assertEqual([p.what for p in found], ["defines write", "defines _ZSt9terminatev"],
+                         "expected extern \"C\" write and a strong std::terminate, not parlab::, a std "
+                         "template or a global variable (whose C++ name is not mangled)")
 
     def test_raw_system_calls_in_the_disassembly(self):
         dump = ("/b/x.o:     file format elf64-x86-64\n\nDisassembly of section .text:\n\n"
@@ -128,6 +233,17 @@ class ReleaseFilesTest(unittest.TestCase):
             self.assertEqual(gp.check_source(POLICY, "a.hpp", gp.raw_tokens(path), set(), set()), [])
             path.write_text("int f() { exit(0); }\n")
             self.assertEqual(len(gp.check_source(POLICY, "a.hpp", gp.raw_tokens(path), set(), set())), 1)
+
+    def test_splices_comments_before_directives_and_pragmas_are_seen(self):
+        with tempfile.TemporaryDirectory() as folder:
+            path = pathlib.Path(folder) / "a.hpp"
+            path.write_text('/* x */ #include <gtest/gtest.h>\n# /**/ include <map>\nint te\\\nsting = 1;\n'
+                            '_Pragma("GCC poison x")\n[[gnu::destructor]] void f();\n')
+            found = {(p.rule, p.where) for p in gp.check_source(POLICY, "a.hpp", gp.raw_tokens(path), set(), set())}
+            for expected in [("includes", "a.hpp:1"), ("preprocessor", "a.hpp:2"), ("preprocessor", "a.hpp:3"),
+                             ("test framework", "a.hpp:3"), ("preprocessor", "a.hpp:5"),
+                             ("code outside the tests", "a.hpp:6")]:
+                self.assertIn(expected, found, f"expected {expected} among {sorted(found)}")
 
 
 if __name__ == "__main__":
