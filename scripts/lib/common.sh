@@ -16,9 +16,14 @@ note() {
 }
 
 # The Debian packages every parlab command needs: compilers, CMake, the test and benchmark
-# libraries, the peers (oneTBB, OpenMP for clang) and Debian's python3 for reports.
-PARLAB_BASE_PACKAGES=(git cmake ninja-build g++ clang libclang-rt-14-dev libgtest-dev libgmock-dev
+# libraries, the peers (oneTBB, OpenMP for clang) and Debian's python3 for reports. Names without a
+# version where Debian has one (libclang-rt-dev is the sanitizer runtime of the default clang:
+# 14 on Debian 12, 19 on Debian 13), so the same list installs on both; docs/setup.md.
+PARLAB_BASE_PACKAGES=(git cmake ninja-build g++ clang libclang-rt-dev libgtest-dev libgmock-dev
   libbenchmark-dev libtbb-dev libomp-dev nlohmann-json3-dev graphviz python3 relacy-dev)
+# The libcxx preset's extras: clang and libc++ 19, the newest that Debian 12 and 13 both ship, and
+# GoogleTest's sources, which that preset builds against libc++ (Debian's libgtest is libstdc++'s).
+PARLAB_LIBCXX_PACKAGES=(clang-19 libc++-19-dev libc++abi-19-dev googletest)
 
 # ensure_packages PKG...: installs whichever of the packages are missing, with apt-get (through
 # sudo when not root). Set PARLAB_NO_INSTALL=1 to skip, e.g. on a machine you manage yourself.
