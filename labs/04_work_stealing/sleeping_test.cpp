@@ -7,11 +7,13 @@
 #include <scheduler.hpp>
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <random>
@@ -55,6 +57,66 @@ TEST(Sleeping, AnIdleSchedulerUsesAlmostNoCpu) {
                             "scheduler had had nothing to do for 10 ms.\nRule: idle workers "
                             "spin only briefly, then sleep (atomic::wait or a condition "
                             "variable), and nothing wakes them until work arrives.";
+  });
+}
+
+// The CPU time of one thread: the kernel's count for it (CLOCK_THREAD_CPUTIME_ID, read through
+// the thread's own clock id so that another thread can read it). Not wall-clock time.
+std::chrono::nanoseconds thread_cpu_time(std::thread& thread) {
+  clockid_t clock{};
+  timespec now{};
+  if (pthread_getcpuclockid(thread.native_handle(), &clock) != 0 ||
+      clock_gettime(clock, &now) != 0) {
+    ADD_FAILURE() << "could not read the CPU clock of a thread";
+    return {};
+  }
+  return std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec);
+}
+
+// A thread outside the pool whose job runs on a worker (the caller's seat is taken) waits in
+// run() for a long job. Measured: the CPU time of that waiting thread alone, over 200 ms, after
+// 50 ms for any brief spin to end.
+TEST(Sleeping, AnOutsideCallerWaitingInRunUsesAlmostNoCpu) {
+  finish_within(60s, "an outside caller waiting in run() for a long job", [] {
+    Scheduler scheduler(2);
+    std::atomic<bool> seat_held{false};
+    std::atomic<bool> release_seat{false};
+    std::atomic<bool> job_started{false};
+    std::atomic<bool> release_job{false};
+    // seq_cst flags: a test's handshakes, where the simplest reasoning wins.
+    std::thread seated([&] {
+      scheduler.run([&] {
+        seat_held.store(true);
+        (void)eventually(30s, [&] { return release_seat.load(); });
+      });
+    });
+    const bool seat_taken = eventually(20s, [&] { return seat_held.load(); });
+    std::thread waiter([&] {
+      scheduler.run([&] {
+        job_started.store(true);
+        (void)eventually(30s, [&] { return release_job.load(); });
+      });
+    });
+    const bool started = eventually(20s, [&] { return job_started.load(); });
+    std::chrono::nanoseconds used{};
+    if (seat_taken && started) {
+      std::this_thread::sleep_for(50ms);  // a brief spin, if any, should be over by now
+      const std::chrono::nanoseconds before = thread_cpu_time(waiter);
+      std::this_thread::sleep_for(200ms);
+      used = thread_cpu_time(waiter) - before;
+    }
+    release_job.store(true);
+    waiter.join();
+    release_seat.store(true);
+    seated.join();
+    ASSERT_TRUE(seat_taken) << "the first outside caller's job never started";
+    ASSERT_TRUE(started) << "the second outside caller's job did not start within 20 s";
+    EXPECT_LT(used, 2ms) << "the thread waiting in run() used "
+                         << std::chrono::duration_cast<std::chrono::microseconds>(used).count()
+                         << " us of CPU in 200 ms (limit: 1 % of a core, 2 ms) while a worker ran "
+                            "its job.\nRule: an outside caller that waits for its job polls "
+                            "only briefly, then blocks (a condition variable or atomic::wait) "
+                            "until the job's latch is set.";
   });
 }
 
