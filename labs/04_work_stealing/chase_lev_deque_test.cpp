@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <memory>
 #include <new>
 #include <optional>
@@ -484,30 +485,46 @@ TEST(ChaseLevDeque, AThiefStealsWhileTheOwnerIsStoppedInsidePush) {
     ChaseLevDeque<Item> deque(2);
     StealResult<Item> stolen;
     std::size_t tries = 0;
+    std::exception_ptr thief_error;  // rethrown here: an exception must not end a thread
     std::thread thief([&] {
       // acquire: pairs with the owner's release store in pause_owner.
       if (!parlab::testing::eventually(
               20'000ms, [] { return owner_stopped.load(std::memory_order_acquire); })) {
         return;
       }
-      do {
-        stolen = deque.steal();
-      } while (stolen.status == StealStatus::lost_race && ++tries < 1'000);
+      try {
+        do {
+          stolen = deque.steal();
+        } while (stolen.status == StealStatus::lost_race && ++tries < 1'000);
+      } catch (...) {
+        thief_error = std::current_exception();
+      }
       thief_returned.store(true, std::memory_order_release);
     });
     constexpr Item kMaxItems = 1 << 16;
     Item pushed = 0;
-    while (!owner_stopped.load(std::memory_order_relaxed) && pushed < kMaxItems) {
-      stop_in_next_allocation = true;  // the owner's thread: only its own allocations stop
-      deque.push(pushed + 1);
+    std::exception_ptr owner_error;
+    try {
+      while (!owner_stopped.load(std::memory_order_relaxed) && pushed < kMaxItems) {
+        stop_in_next_allocation = true;  // the owner's thread: only its own allocations stop
+        deque.push(pushed + 1);
+        stop_in_next_allocation = false;
+        ++pushed;
+      }
+    } catch (...) {
       stop_in_next_allocation = false;
-      ++pushed;
+      owner_error = std::current_exception();
     }
     const bool stopped = owner_stopped.load(std::memory_order_relaxed);
     if (!stopped) {
       owner_stopped.store(true, std::memory_order_release);  // lets the thief go
     }
     thief.join();
+    for (const std::exception_ptr& error : {owner_error, thief_error}) {
+      if (error) {
+        std::rethrow_exception(error);
+      }
+    }
     ASSERT_TRUE(stopped) << "push() never allocated in " << kMaxItems << " pushes on a deque "
                          << "created with capacity 2.\nRule: the deque grows when it is full "
                             "(a bigger buffer, allocated inside push); this test stops the "

@@ -653,7 +653,9 @@ TEST(ParIter, GoesParallelAboveTheSequentialThreshold) {
                                           recorder.record();
                                           // acquire/release would do; seq_cst keeps the reasoning
                                           // simple in a test.
-                                          if (!second_thread_seen.load()) {
+                                          // After giving up, no more waits: one
+                                          // failure, not a timeout.
+                                          if (!second_thread_seen.load() && !gave_up.load()) {
                                             if (parlab::testing::eventually(10'000ms, [&] {
                                                   return recorder.distinct_count() >= 2;
                                                 })) {
