@@ -46,9 +46,11 @@ using Item = std::uintptr_t;
 #ifndef PARLAB_STOP_IN_ALLOCATION
 #define PARLAB_STOP_IN_ALLOCATION 1
 #endif
+#if PARLAB_STOP_IN_ALLOCATION
 thread_local bool stop_in_next_allocation = false;
 // What the stopped owner does; set by the test before it arms the hook.
 void (*pause_owner)() = nullptr;
+#endif
 
 }  // namespace
 }  // namespace parlab::steal
