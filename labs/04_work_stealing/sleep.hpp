@@ -59,6 +59,19 @@ class SleeperCount {
   }
 };
 
+/// The flag of a join latch: set once by the thread that finished a job, probed by the worker
+/// waiting for it (build your scheduler's join latch on it). Once probe() returns true,
+/// everything the setter did before set() must be visible to the prober.
+class LatchFlag {
+ public:
+  /// The waiter: whether set() has been called.
+  [[nodiscard]] bool probe() const {
+    throw NotImplemented("lab 4, LatchFlag::probe in labs/04_work_stealing/sleep.hpp");
+  }
+  /// The setter, once.
+  void set() { throw NotImplemented("lab 4, LatchFlag::set in labs/04_work_stealing/sleep.hpp"); }
+};
+
 /// Test-only: a function that sleep_unless() calls first, in the window between the worker's
 /// last search for work (which found none) and its announcement. A push in that window wakes
 /// nobody, so only the re-check can find it: sleeping_test.cpp pauses a worker here to make that

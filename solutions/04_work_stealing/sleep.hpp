@@ -76,6 +76,24 @@ class SleeperCount {
   sync::atomic<std::uint32_t> count_{0};
 };
 
+/// The flag of a join latch: set once by the thread that finished a job, probed by the worker
+/// waiting for it (scheduler.hpp's JoinLatch holds one). Contract: once probe() returns true,
+/// everything the setter did before set() is visible to the prober. Both operations are also
+/// in the single total order with the sleep word's announce() and wake(): a waiter announces,
+/// then probes; a setter sets, then wakes (sleep_model_test.cpp checks both halves).
+class LatchFlag {
+ public:
+  /// The waiter. seq_cst: acquire (pairs with set()'s release, so the job's result is visible
+  /// once we see the flag) plus the place in the total order the sleep protocol needs.
+  [[nodiscard]] bool probe() const noexcept { return state_.load(std::memory_order_seq_cst) != 0; }
+  /// The setter, once. seq_cst: release (publishes the job's result), and ordered before the
+  /// setter's look at the waiter's sleep word.
+  void set() noexcept { state_.store(1, std::memory_order_seq_cst); }
+
+ private:
+  sync::atomic<std::uint32_t> state_{0};
+};
+
 /// Test-only: a function that sleep_unless() calls first, in the window between the worker's
 /// last search for work (which found none) and its announcement. A push in that window wakes
 /// nobody, so only the re-check can find it: sleeping_test.cpp pauses a worker here to make that
