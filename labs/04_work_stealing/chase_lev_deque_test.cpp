@@ -10,7 +10,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <exception>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <thread>
@@ -26,6 +29,60 @@ using parlab::testing::finish_within;
 
 // Items are small integers stored as pointer-sized values (what the scheduler stores: Job*).
 using Item = std::uintptr_t;
+
+// The owner, stopped in the middle of push(): every allocation in this test binary goes through
+// the operator new below, and a thread that sets stop_in_next_allocation stops in its next one
+// until pause_owner() is done. A deque that grows must allocate, inside push(), so this is a
+// point in the middle of an owner's operation that the test can reach without touching the
+// deque's code. ThreadSanitizer's runtime defines operator new itself, so under TSan there is no
+// hook and the test that needs it is skipped (release and asan check it).
+#if defined(__SANITIZE_THREAD__)
+#define PARLAB_STOP_IN_ALLOCATION 0
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PARLAB_STOP_IN_ALLOCATION 0
+#endif
+#endif
+#ifndef PARLAB_STOP_IN_ALLOCATION
+#define PARLAB_STOP_IN_ALLOCATION 1
+#endif
+#if PARLAB_STOP_IN_ALLOCATION
+thread_local bool stop_in_next_allocation = false;
+// What the stopped owner does; set by the test before it arms the hook.
+void (*pause_owner)() = nullptr;
+#endif
+
+}  // namespace
+}  // namespace parlab::steal
+
+#if PARLAB_STOP_IN_ALLOCATION
+// g++ flags free() inside operator delete as a new/delete mismatch; here it is the point.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+void* operator new(std::size_t size) {
+  if (parlab::steal::stop_in_next_allocation) {
+    parlab::steal::stop_in_next_allocation = false;
+    parlab::steal::pause_owner();
+  }
+  if (void* memory = std::malloc(size == 0 ? 1 : size)) {
+    return memory;
+  }
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) { return ::operator new(size); }
+void operator delete(void* memory) noexcept { std::free(memory); }
+void operator delete[](void* memory) noexcept { ::operator delete(memory); }
+void operator delete(void* memory, std::size_t) noexcept { ::operator delete(memory); }
+void operator delete[](void* memory, std::size_t) noexcept { ::operator delete(memory); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif  // PARLAB_STOP_IN_ALLOCATION
+
+namespace parlab::steal {
+namespace {
 
 TEST(ChaseLevDeque, StartsEmptyForTheOwnerAndForThieves) {
   finish_within(30s, "StartsEmptyForTheOwnerAndForThieves", [] {
@@ -402,6 +459,92 @@ TEST(ChaseLevDeque, OwnerAndThiefNeverBothTakeTheSameItemInAMillionStoreBufferRa
            "only a seq_cst fence orders a store before a later load (x86 lets the load run ahead "
            "of the buffered store), and it pairs with the seq_cst fence in steal().";
   });
+}
+
+// Lock-freedom, observed: the owner is stopped in the middle of push(), in the allocation that
+// grows its buffer, and stays there until a thief's steal() has returned (or 5 s have passed).
+// A Chase-Lev thief needs nothing from the owner: top and bottom stay valid while the owner
+// allocates, so the steal takes the oldest item at once. A deque whose operations take one lock
+// (a mutex around a std::deque, a spin lock) makes the thief wait for the owner, which waits for
+// the thief: the steal completes only after the owner gives up.
+TEST(ChaseLevDeque, AThiefStealsWhileTheOwnerIsStoppedInsidePush) {
+#if !PARLAB_STOP_IN_ALLOCATION
+  GTEST_SKIP() << "ThreadSanitizer owns operator new: no hook in the owner's allocation";
+#else
+  finish_within(60s, "a steal while the owner is stopped inside push()", [] {
+    static std::atomic<bool> owner_stopped{false};
+    static std::atomic<bool> thief_returned{false};
+    static bool steal_returned_while_stopped = false;  // the owner's thread only
+    owner_stopped.store(false);
+    thief_returned.store(false);
+    steal_returned_while_stopped = false;
+    pause_owner = [] {
+      owner_stopped.store(true, std::memory_order_release);
+      // acquire: pairs with the thief's release store.
+      steal_returned_while_stopped = parlab::testing::eventually(
+          5'000ms, [] { return thief_returned.load(std::memory_order_acquire); });
+    };
+    ChaseLevDeque<Item> deque(2);
+    StealResult<Item> stolen;
+    std::size_t tries = 0;
+    std::exception_ptr thief_error;  // rethrown here: an exception must not end a thread
+    std::thread thief([&] {
+      // acquire: pairs with the owner's release store in pause_owner.
+      if (!parlab::testing::eventually(
+              20'000ms, [] { return owner_stopped.load(std::memory_order_acquire); })) {
+        return;
+      }
+      try {
+        do {
+          stolen = deque.steal();
+        } while (stolen.status == StealStatus::lost_race && ++tries < 1'000);
+      } catch (...) {
+        thief_error = std::current_exception();
+      }
+      thief_returned.store(true, std::memory_order_release);
+    });
+    constexpr Item kMaxItems = 1 << 16;
+    Item pushed = 0;
+    std::exception_ptr owner_error;
+    try {
+      while (!owner_stopped.load(std::memory_order_relaxed) && pushed < kMaxItems) {
+        stop_in_next_allocation = true;  // the owner's thread: only its own allocations stop
+        deque.push(pushed + 1);
+        stop_in_next_allocation = false;
+        ++pushed;
+      }
+    } catch (...) {
+      stop_in_next_allocation = false;
+      owner_error = std::current_exception();
+    }
+    const bool stopped = owner_stopped.load(std::memory_order_relaxed);
+    if (!stopped) {
+      owner_stopped.store(true, std::memory_order_release);  // lets the thief go
+    }
+    thief.join();
+    for (const std::exception_ptr& error : {owner_error, thief_error}) {
+      if (error) {
+        std::rethrow_exception(error);
+      }
+    }
+    ASSERT_TRUE(stopped) << "push() never allocated in " << kMaxItems << " pushes on a deque "
+                         << "created with capacity 2.\nRule: the deque grows when it is full "
+                            "(a bigger buffer, allocated inside push); this test stops the "
+                            "owner in that allocation.";
+    EXPECT_TRUE(steal_returned_while_stopped)
+        << "a thief's steal() did not return within 5 s while the owner was stopped inside "
+           "push() (in the allocation that grows the deque, after "
+        << pushed - 1 << " items); it returned only after the owner went on.\nRule: the deque "
+        << "is lock-free: a thief never waits for the owner. A lock around every operation (a "
+           "mutex and a std::deque) makes every steal wait while the owner holds it, and a "
+           "worker preempted inside push() then stalls every thief.";
+    EXPECT_EQ(stolen.status, StealStatus::success)
+        << "the deque held " << pushed - 1 << " items while the owner was stopped";
+    if (stolen.succeeded()) {
+      EXPECT_EQ(stolen.value, Item{1}) << "a thief takes the oldest item";
+    }
+  });
+#endif
 }
 
 }  // namespace

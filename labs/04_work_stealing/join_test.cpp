@@ -260,13 +260,17 @@ TEST(Join, AllocatesNothingPerJoin) {
 }
 
 // The steal, forced: a cannot finish until b has started, and the worker running a is busy in
-// a, so only the other worker can start b, by stealing it.
+// a, so only the other worker can start b, by stealing it from the first worker's deque. This is
+// also the rule that grades parts B to D (grading.toml): a join that runs a() and then b() on the
+// caller passes every other test of those parts and runs nothing in parallel.
 TEST(Join, AnIdleWorkerStealsTheOtherSide) {
   finish_within(60s, "join(a, b) where a waits for b to be stolen", [] {
     Scheduler scheduler(2);
     const WorkerStats before0 = scheduler.stats(0);
     const WorkerStats before1 = scheduler.stats(1);
     std::atomic<bool> b_started{false};
+    std::atomic<bool> a_returned{false};
+    bool b_ran_after_a = false;
     std::optional<std::size_t> a_worker;
     std::optional<std::size_t> b_worker;
     bool a_saw_b = false;
@@ -275,22 +279,34 @@ TEST(Join, AnIdleWorkerStealsTheOtherSide) {
           a_worker = Scheduler::current_worker();
           // acquire: pairs with b's release store.
           a_saw_b = eventually(20s, [&] { return b_started.load(std::memory_order_acquire); });
+          a_returned.store(true, std::memory_order_release);
         },
         [&] {
+          // acquire: pairs with a's release store.
+          b_ran_after_a = a_returned.load(std::memory_order_acquire);
           b_worker = Scheduler::current_worker();
           b_started.store(true, std::memory_order_release);
         });
+    ASSERT_FALSE(b_ran_after_a)
+        << "join ran b only after a returned: no other worker ever took b (a waited 20 s for b "
+           "to start while worker "
+        << (a_worker ? std::to_string(*a_worker) : std::string("?")) << " ran a and the other "
+        << "worker was idle).\nRule: join pushes b on the worker's deque before running a, and "
+           "an idle worker (woken if it slept) steals it; a join that calls a() and then b() "
+           "runs nothing in parallel.";
     ASSERT_TRUE(a_saw_b) << "b did not start within 20 s while a was running.\nRule: join pushes "
                             "b on the worker's deque before running a, and an idle worker "
                             "(woken if it slept) steals it.";
-    ASSERT_TRUE(a_worker.has_value() && b_worker.has_value());
+    ASSERT_TRUE(a_worker.has_value() && b_worker.has_value())
+        << "a and b must both run on workers of the scheduler";
     EXPECT_NE(*a_worker, *b_worker) << "b must have run on the other worker";
     const std::size_t thief = *b_worker;
     const WorkerStats thief_before = thief == 0 ? before0 : before1;
     const WorkerStats thief_after = scheduler.stats(thief);
     const WorkerStats victim_after = scheduler.stats(*a_worker);
     EXPECT_GE(thief_after.steals_succeeded, thief_before.steals_succeeded + 1)
-        << "the worker that ran b (worker " << thief << ") must count the successful steal";
+        << "the worker that ran b (worker " << thief << ") must count the successful steal: b "
+        << "reaches another worker by a steal from the first worker's deque";
     EXPECT_GE(thief_after.steals_attempted, thief_after.steals_succeeded);
     EXPECT_GE(thief_after.tasks_run, thief_before.tasks_run + 1) << "the thief ran b";
     EXPECT_GE(victim_after.tasks_run, 1U) << "the victim ran the injected job that called join";

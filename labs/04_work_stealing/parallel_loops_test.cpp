@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <numeric>
@@ -236,6 +238,53 @@ TEST(ParallelReduce, ReturnsTheIdentityForAnEmptyRange) {
     EXPECT_EQ(
         parallel_reduce(scheduler, 10, 10, 4, 99, std::plus<>(), [](std::size_t) { return 1; }), 99)
         << "an empty range reduces to the identity";
+  });
+}
+
+// A reversed range (first > last) holds no index, as [first, last) says. Computing its length
+// as last - first in std::size_t wraps to nearly 2^64 instead. The first check uses the largest
+// grain, so that such a loop fails at its first call instead of running for ages; the second
+// the grain a caller would pass.
+TEST(ParallelFor, TreatsAReversedRangeAsEmpty) {
+  finish_within(
+      20s, "parallel_for over a reversed range", [] {
+        Scheduler scheduler(2);
+        for (const std::size_t grain : {std::numeric_limits<std::size_t>::max(), std::size_t{4}}) {
+          std::atomic<std::size_t> calls{0};
+          std::optional<std::size_t> first_index;
+          EXPECT_NO_THROW(parallel_for(scheduler, 10, 3, grain, [&](std::size_t i) {
+            if (calls.fetch_add(1) == 0) {
+              first_index = i;
+            }
+            throw std::runtime_error("f was called for a reversed range");
+          }));
+          ASSERT_EQ(calls.load(), 0U)
+              << "parallel_for(scheduler, 10, 3, " << grain
+              << ", f) called f, first with i = " << first_index.value_or(0)
+              << ".\nRule: [first, last) with first > last is empty, like first == last: check "
+                 "first >= last before computing last - first, which wraps around in std::size_t.";
+        }
+      });
+}
+
+TEST(ParallelReduce, ReturnsTheIdentityForAReversedRange) {
+  finish_within(20s, "parallel_reduce over a reversed range", [] {
+    Scheduler scheduler(2);
+    for (const std::size_t grain : {std::numeric_limits<std::size_t>::max(), std::size_t{4}}) {
+      std::atomic<std::size_t> calls{0};
+      int result = -1;
+      EXPECT_NO_THROW(result = parallel_reduce(
+                          scheduler, 10, 3, grain, 99, std::plus<>(), [&](std::size_t) -> int {
+                            calls.fetch_add(1);
+                            throw std::runtime_error("map was called for a reversed range");
+                          }));
+      ASSERT_EQ(calls.load(), 0U)
+          << "parallel_reduce(scheduler, 10, 3, " << grain
+          << ", ...) called map.\nRule: [first, "
+             "last) with first > last is empty and reduces to the identity; check first >= last "
+             "before computing last - first, which wraps around in std::size_t.";
+      EXPECT_EQ(result, 99) << "a reversed range reduces to the identity";
+    }
   });
 }
 

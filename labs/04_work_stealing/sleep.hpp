@@ -3,6 +3,7 @@
 // you edit in lab 4. Your scheduler.cpp uses these; sleep_model_test.cpp model-checks them alone.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "common/not_implemented.hpp"
@@ -58,10 +59,40 @@ class SleeperCount {
   }
 };
 
+/// The flag of a join latch: set once by the thread that finished a job, probed by the worker
+/// waiting for it (build your scheduler's join latch on it). Once probe() returns true,
+/// everything the setter did before set() must be visible to the prober.
+class LatchFlag {
+ public:
+  /// The waiter: whether set() has been called.
+  [[nodiscard]] bool probe() const {
+    throw NotImplemented("lab 4, LatchFlag::probe in labs/04_work_stealing/sleep.hpp");
+  }
+  /// The setter, once.
+  void set() { throw NotImplemented("lab 4, LatchFlag::set in labs/04_work_stealing/sleep.hpp"); }
+};
+
+/// Test-only: a function that sleep_unless() calls first, in the window between the worker's
+/// last search for work (which found none) and its announcement. A push in that window wakes
+/// nobody, so only the re-check can find it: sleeping_test.cpp pauses a worker here to make that
+/// happen every time, instead of once in a million runs. nullptr (always, outside that test)
+/// costs one load per sleep. std::atomic, not sync::atomic: no correctness rests on it.
+inline std::atomic<void (*)()> before_sleep_announcement{nullptr};
+
+/// Calls the test hook above, if one is installed. sleep_unless() calls it first.
+inline void pause_point_before_sleep_announcement() noexcept {
+  // acquire: pairs with the test's release store, so the hook's own state is visible.
+  if (void (*const hook)() = before_sleep_announcement.load(std::memory_order_acquire)) {
+    hook();
+  }
+}
+
 /// The sleeper's side: prepare, re-check (`recheck()` returns true if there is work to do),
-/// commit. Returns recheck()'s answer; the word is awake again on return.
+/// commit. Returns recheck()'s answer; the word is awake again on return. Keep the first line: the
+/// tests pause a worker there.
 template <class Recheck>
 bool sleep_unless(SleepWord& word, SleeperCount& sleepers, Recheck recheck) {
+  pause_point_before_sleep_announcement();  // keep first: see above
   // TODO(lab 4, task C2): The order of the steps is the whole point: say why in a comment.
   (void)word;
   (void)sleepers;

@@ -12,6 +12,7 @@
 namespace {
 
 using parlab::steal::ChaseLevDeque;
+using parlab::steal::LatchFlag;
 using parlab::steal::SleeperCount;
 using parlab::steal::SleepWord;
 using parlab::steal::StealResult;
@@ -79,32 +80,31 @@ TEST(SleepModel, APushWakesAWorkerThatIsFallingAsleep) {
       "so at least one of them sees the other");
 }
 
-// The join latch's half: a thief finishes the stolen job (sets a flag, seq_cst, as
-// JoinLatch::set does) and wakes the job's owner, who may be falling asleep waiting for it.
+// The join latch's half: a thief finishes the stolen job (sets the job's LatchFlag, as a join
+// latch does) and wakes the job's owner, who may be falling asleep waiting for it.
 struct LatchAgainstSleep : rl::test_suite<LatchAgainstSleep, 2> {
-  sync::atomic<unsigned>* done = nullptr;
+  LatchFlag* done = nullptr;
   SleepWord* word = nullptr;
   SleeperCount* sleepers = nullptr;
   bool waiter_saw_done = false;
   void before() {
-    done = new sync::atomic<unsigned>(0);
+    done = new LatchFlag;
     word = new SleepWord;
     sleepers = new SleeperCount;
   }
   void thread(unsigned index) {
     model::guarded([&] {
       if (index == 0) {  // the thief: finishes the job, then wakes its owner
-        done->store(1, std::memory_order_seq_cst);
+        done->set();
         word->wake();
       } else {  // the owner: nothing else to do, so it sleeps until the latch is set
         for (int round = 0; round < 2 && !waiter_saw_done; ++round) {
-          waiter_saw_done = done->load(std::memory_order_seq_cst) != 0;
+          waiter_saw_done = done->probe();
           if (!waiter_saw_done) {
-            parlab::steal::sleep_unless(*word, *sleepers,
-                                        [&] { return done->load(std::memory_order_seq_cst) != 0; });
+            parlab::steal::sleep_unless(*word, *sleepers, [&] { return done->probe(); });
           }
         }
-        waiter_saw_done = done->load(std::memory_order_seq_cst) != 0;
+        waiter_saw_done = done->probe();
       }
     });
   }
@@ -122,7 +122,49 @@ TEST(SleepModel, ASetLatchWakesItsWaiterWhateverTheInterleaving) {
   expect_verified<LatchAgainstSleep>(
       {model::Search::full, 100'000, {"thief", "waiter"}},
       "a latch set while its waiter falls asleep wakes it: the waiter announces, then probes the "
-      "latch; the setter stores, then wakes a sleepy word (both seq_cst)");
+      "latch; the setter sets the latch, then wakes a sleepy word (LatchFlag's set and probe "
+      "are seq_cst, in the total order with the sleep word's announce and wake)");
+}
+
+// The join latch's own memory order: the thief writes the job's result (a plain variable,
+// as join's Outcome is) and sets the latch; the owner probes it and, once it sees it set,
+// reads the result. Relacy reports the read as a data race unless set() publishes what came
+// before it to a probe() that sees it (release and acquire at least).
+struct LatchPublishes : rl::test_suite<LatchPublishes, 2> {
+  LatchFlag* latch = nullptr;
+  rl::var<int>* result = nullptr;
+  void before() {
+    latch = new LatchFlag;
+    result = new rl::var<int>(0);
+  }
+  void thread(unsigned index) {
+    model::guarded([&] {
+      if (index == 0) {  // the thief: finishes the job, then sets its latch
+        (*result)(parlab::sync::where(parlab::sync::Here::current())) = 42;
+        latch->set();
+      } else {  // the owner: polls the latch, as a waiting worker does between jobs
+        for (int round = 0; round < 3; ++round) {
+          if (latch->probe()) {
+            if ((*result)(parlab::sync::where(parlab::sync::Here::current())) != 42) {
+              model::fail("the owner saw the latch set but not the job's result");
+            }
+            return;
+          }
+        }
+      }
+    });
+  }
+  void after() {
+    delete result;
+    delete latch;
+  }
+};
+
+TEST(SleepModel, AJoinLatchPublishesTheJobsResultToItsWaiter) {
+  expect_verified<LatchPublishes>(
+      {model::Search::full, 100'000, {"thief", "owner"}},
+      "once probe() sees the latch set, everything the setter did before set() is visible: set() "
+      "stores with release (or stronger) and probe() loads with acquire (or stronger)");
 }
 
 }  // namespace

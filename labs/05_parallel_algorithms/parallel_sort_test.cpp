@@ -166,7 +166,9 @@ TEST(ParallelSort, SortsLargeInputsOnMoreThanOneThread) {
   std::atomic<bool> gave_up{false};
   parlab::testing::finish_within(kLimit, "parallel_sort on 2 workers", [&] {
     parallel_sort(scheduler_with(2), data, [&](std::int64_t a, std::int64_t b) {
-      if (!second_thread_seen.load(std::memory_order_relaxed)) {
+      // Once it has given up, the sort goes on without waiting: one failure, not one per call.
+      if (!second_thread_seen.load(std::memory_order_relaxed) &&
+          !gave_up.load(std::memory_order_relaxed)) {
         recorder.record();
         if (parlab::testing::eventually(10'000ms, [&] { return recorder.distinct_count() >= 2; })) {
           second_thread_seen.store(true, std::memory_order_relaxed);
@@ -182,6 +184,105 @@ TEST(ParallelSort, SortsLargeInputsOnMoreThanOneThread) {
       << "100,000 elements were compared on one thread only for 10 s while a second worker was "
          "idle.\nRule: parallel_sort sorts the two halves with join(), so another worker can take "
          "one.";
+}
+
+// The merge, forced onto two threads. Each element remembers which half of the input it came
+// from; a comparison between the two halves is one of the final merge's (the halves are sorted
+// apart, so nothing else compares them). A thread that has made 256 such comparisons (past any
+// binary search that splits the merge, a few dozen at most) waits (bounded) until a second
+// thread has made one: a merge that splits with join() lets the idle worker take a part; one
+// std::merge over the whole input runs on one thread only.
+struct Tagged {
+  std::int64_t value = 0;
+  std::uint32_t origin = 0;  // position in the input
+};
+
+TEST(ParallelSort, MergesTheSortedHalvesOnMoreThanOneThread) {
+  constexpr std::size_t n = 100'000;
+  const std::vector<std::int64_t> values = random_int64(n, kSeed + 11, -1'000'000, 1'000'000);
+  std::vector<Tagged> data(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    data[i] = {values[i], static_cast<std::uint32_t>(i)};
+  }
+  ThreadRecorder merging;  // threads that have compared across the halves
+  std::atomic<bool> second_thread_seen{false};
+  std::atomic<bool> gave_up{false};
+  std::atomic<std::size_t> cross{0};
+  static std::atomic<std::uint64_t> runs{0};  // tells this run's counts from a repeat's
+  const std::uint64_t this_run = runs.fetch_add(1) + 1;
+  parlab::testing::finish_within(kLimit, "parallel_sort's merge on 2 workers", [&] {
+    parallel_sort(scheduler_with(2), data, [&](const Tagged& a, const Tagged& b) {
+      if ((a.origin < n / 2) != (b.origin < n / 2) && !second_thread_seen.load() &&
+          !gave_up.load()) {
+        // seq_cst: a test's flags, where the simplest reasoning wins.
+        merging.record();
+        thread_local std::size_t mine = 0;  // this thread's comparisons across, in this run
+        thread_local std::uint64_t run = 0;
+        if (run != this_run) {
+          run = this_run;
+          mine = 0;
+        }
+        cross.fetch_add(1);
+        if (++mine == 256) {
+          if (parlab::testing::eventually(10'000ms,
+                                          [&] { return merging.distinct_count() >= 2; })) {
+            second_thread_seen.store(true);
+          } else {
+            gave_up.store(true);
+          }
+        }
+      }
+      return a.value < b.value;
+    });
+  });
+  EXPECT_TRUE(std::is_sorted(data.begin(), data.end(),
+                             [](const Tagged& a, const Tagged& b) { return a.value < b.value; }));
+  EXPECT_FALSE(gave_up.load())
+      << "the final merge of 100,000 elements ran on one thread for 10 s (" << cross.load()
+      << " comparisons across the two sorted halves, all on one thread) while a second worker "
+         "was idle.\nRule: parallel_sort merges in parallel too: the merge splits the longer "
+         "run at its middle, finds where that element falls in the other run (binary search), "
+         "and merges the two parts with join(); one std::merge over the whole input leaves the "
+         "other workers idle for the last and longest step.";
+  EXPECT_GE(merging.distinct_count(), 2U)
+      << "comparisons across the halves ran on " << merging.distinct_count() << " thread(s)";
+}
+
+// The threshold, at exactly its value: kSortSequentialThreshold elements are "at most" the
+// threshold, so they sort inline on the caller, never on a worker of the scheduler (where run()
+// would put even the caller, as worker 0). One element more may go parallel.
+TEST(ParallelSort, SortsAnInputOfExactlyTheThresholdInline) {
+  for (const bool stable : {false, true}) {
+    SCOPED_TRACE(stable ? "parallel_stable_sort" : "parallel_sort");
+    std::vector<std::int64_t> data =
+        random_int64(kSortSequentialThreshold, kSeed + 12, -1'000'000, 1'000'000);
+    std::atomic<std::size_t> on_a_worker{0};
+    std::atomic<std::size_t> elsewhere{0};
+    parlab::testing::finish_within(kLimit, "a sort of exactly the threshold", [&] {
+      const auto caller = std::this_thread::get_id();
+      auto less = [&](std::int64_t a, std::int64_t b) {
+        if (Scheduler::current() != nullptr) {
+          on_a_worker.fetch_add(1, std::memory_order_relaxed);
+        } else if (std::this_thread::get_id() != caller) {
+          elsewhere.fetch_add(1, std::memory_order_relaxed);
+        }
+        return a < b;
+      };
+      if (stable) {
+        parallel_stable_sort(scheduler_with(2), data, less);
+      } else {
+        parallel_sort(scheduler_with(2), data, less);
+      }
+    });
+    EXPECT_TRUE(std::is_sorted(data.begin(), data.end()));
+    EXPECT_EQ(on_a_worker.load() + elsewhere.load(), 0U)
+        << kSortSequentialThreshold << " elements (exactly kSortSequentialThreshold) made "
+        << on_a_worker.load() << " comparisons on a worker of the scheduler and "
+        << elsewhere.load() << " on other threads.\nRule: inputs of at most "
+        << "kSortSequentialThreshold elements are sorted inline on the caller with std::sort (or "
+           "std::stable_sort): the threshold itself is included (n <= threshold, not n < "
+           "threshold).";
+  }
 }
 
 TEST(ParallelSort, SortsSmallInputsInlineOnTheCaller) {

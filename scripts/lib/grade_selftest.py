@@ -436,8 +436,8 @@ def main() -> int:
                     print(f"       {problem}")
                 failed += bool(problems)
             modes = ("classroom", "gradescope", "user_sandbox")
-            # The other modes grade a lab whose cases.json names an attack for them (lab 1's);
-            # a later lab's cases.json may add cases for its own rules only.
+            # The other modes grade a lab whose cases.json names an attack for them (lab 1's); a
+            # cases.json with only submissions to grade (labs 3 to 5) skips them.
             if "mode_attack" in spec and (not args.case or any(c in args.case for c in modes)):
                 begun = time.time()
                 failures = mode_cases(lab, cases_file.parent, scratch, [c for c in args.case if c in modes])

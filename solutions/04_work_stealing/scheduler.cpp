@@ -111,9 +111,10 @@ namespace detail {
 
 void JoinLatch::set() noexcept {
   WorkerContext* waiter = waiter_;  // read before the store: the waiter may return right after it
-  // seq_cst: release (the job's result is visible to a probe() that sees 1), and a place in the
-  // total order with the waiter's sleep announcement (see the protocol above).
-  state_.store(1, std::memory_order_seq_cst);
+  // LatchFlag::set: a seq_cst store, release (the job's result is visible to a probe() that
+  // sees it) and a place in the total order with the waiter's sleep announcement (see the
+  // protocol above).
+  flag_.set();
   waiter->scheduler->wake(*waiter);  // touches only scheduler-owned state, never *this
 }
 

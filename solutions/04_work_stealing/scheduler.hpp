@@ -140,16 +140,13 @@ inline constinit thread_local WorkerContext* current_context = nullptr;
 class JoinLatch {
  public:
   explicit JoinLatch(WorkerContext& waiter) noexcept : waiter_(&waiter) {}
-  [[nodiscard]] bool probe() const noexcept {
-    // acquire: pairs with the store in set(), so the job's result is visible once we see it.
-    // (seq_cst, which is acquire plus a place in the total order the sleep protocol needs.)
-    return state_.load(std::memory_order_seq_cst) != 0;
-  }
+  /// LatchFlag::probe() (sleep.hpp, where its memory order is model-checked).
+  [[nodiscard]] bool probe() const noexcept { return flag_.probe(); }
   /// Marks the job done and wakes the waiter if it sleeps. Defined in scheduler.cpp.
   void set() noexcept;
 
  private:
-  std::atomic<std::uint32_t> state_{0};
+  LatchFlag flag_;
   WorkerContext* waiter_;
 };
 

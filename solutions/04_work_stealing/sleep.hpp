@@ -4,6 +4,7 @@
 // scheduler.cpp uses them; its comment block argues why no wake-up is lost.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "common/sync.hpp"
@@ -75,13 +76,47 @@ class SleeperCount {
   sync::atomic<std::uint32_t> count_{0};
 };
 
+/// The flag of a join latch: set once by the thread that finished a job, probed by the worker
+/// waiting for it (scheduler.hpp's JoinLatch holds one). Contract: once probe() returns true,
+/// everything the setter did before set() is visible to the prober. Both operations are also
+/// in the single total order with the sleep word's announce() and wake(): a waiter announces,
+/// then probes; a setter sets, then wakes (sleep_model_test.cpp checks both halves).
+class LatchFlag {
+ public:
+  /// The waiter. seq_cst: acquire (pairs with set()'s release, so the job's result is visible
+  /// once we see the flag) plus the place in the total order the sleep protocol needs.
+  [[nodiscard]] bool probe() const noexcept { return state_.load(std::memory_order_seq_cst) != 0; }
+  /// The setter, once. seq_cst: release (publishes the job's result), and ordered before the
+  /// setter's look at the waiter's sleep word.
+  void set() noexcept { state_.store(1, std::memory_order_seq_cst); }
+
+ private:
+  sync::atomic<std::uint32_t> state_{0};
+};
+
+/// Test-only: a function that sleep_unless() calls first, in the window between the worker's
+/// last search for work (which found none) and its announcement. A push in that window wakes
+/// nobody, so only the re-check can find it: sleeping_test.cpp pauses a worker here to make that
+/// happen every time, instead of once in a million runs. nullptr (always, outside that test)
+/// costs one load per sleep. std::atomic, not sync::atomic: no correctness rests on it.
+inline std::atomic<void (*)()> before_sleep_announcement{nullptr};
+
+/// Calls the test hook above, if one is installed. sleep_unless() calls it first.
+inline void pause_point_before_sleep_announcement() noexcept {
+  // acquire: pairs with the test's release store, so the hook's own state is visible.
+  if (void (*const hook)() = before_sleep_announcement.load(std::memory_order_acquire)) {
+    hook();
+  }
+}
+
 /// The sleeper's side of the protocol: prepare, re-check, commit. Announces on `word`, counts
 /// itself in `sleepers`, then calls `recheck()` (look for work once more: every deque, the
 /// injector, the latch, termination; true if there is something to do) and blocks only if it
 /// found nothing. Returns recheck()'s answer; the word is awake again on return.
 template <class Recheck>
 bool sleep_unless(SleepWord& word, SleeperCount& sleepers, Recheck recheck) {
-  word.announce();  // 1. prepare: from here on, a pusher that looks sees us
+  pause_point_before_sleep_announcement();  // tests only: see above
+  word.announce();                          // 1. prepare: from here on, a pusher that looks sees us
   sleepers.enter();
   const bool found = recheck();  // 2. re-check, after announcing: the order is the whole point
   if (!found) {

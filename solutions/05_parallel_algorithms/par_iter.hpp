@@ -134,10 +134,14 @@ class RangeProducer {
  public:
   using item_type = I;
   static constexpr bool kIndexed = true;
-  // Unsigned arithmetic: last - first may not fit in I (par_range(INT_MIN, INT_MAX)).
+  // Unsigned arithmetic: last - first may not fit in I (par_range(INT_MIN, INT_MAX)). The
+  // difference is cast back to U before it widens: for a type narrower than int, U - U is
+  // computed in int and is negative when last's bits are below first's (int8_t -100 to 100:
+  // 100 - 156), where U's own arithmetic wraps to the width (200).
   RangeProducer(I first, I last) noexcept
       : first_(first),
-        size_(last > first ? static_cast<std::size_t>(static_cast<U>(last) - static_cast<U>(first))
+        size_(last > first ? static_cast<std::size_t>(
+                                 static_cast<U>(static_cast<U>(last) - static_cast<U>(first)))
                            : 0) {}
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] steal::detail::Cut lines() const noexcept { return {}; }  // no memory to read
