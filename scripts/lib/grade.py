@@ -40,6 +40,7 @@ from grade_results import LabReport, Outcome, Report, clip  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 LAUNCHER = pathlib.Path(__file__).resolve().parent / "grade_launch.py"
+SECCOMP_STAGE = pathlib.Path(__file__).resolve().parent / "grade_seccomp.py"
 PYTHON = "/usr/bin/python3"
 BUILD_LIMIT = 900  # seconds one lab's build may take (a template explosion must not hang us)
 REFERENCE_BENCH = "reference/parlab_bench_reference"  # shipped by scripts/release-student
@@ -328,12 +329,20 @@ def launcher_command(setup: Setup, build: pathlib.Path) -> str:
 
 def launcher_config(setup: Setup, sealed: Sealed, build: pathlib.Path, reports: pathlib.Path,
                     timeout: float, sanitized: bool, env: dict[str, str]) -> None:
-    """Writes the launcher's configuration for the lab about to be tested."""
+    """Writes the launcher's configuration for the lab about to be tested, and the grader's own
+    copy of the exec stage (grade_seccomp.py) that the sandbox runs before each test program."""
     limits = grade_sandbox.test_limits(timeout, sanitized)
+    stage = setup.work / "exec" / SECCOMP_STAGE.name
+    if not stage.is_file():
+        stage.parent.mkdir(parents=True, exist_ok=True)
+        stage.parent.chmod(0o755)
+        shutil.copyfile(SECCOMP_STAGE, stage)
+        stage.chmod(0o644)
     config = {"kind": setup.box.kind, "uid": setup.box.uid, "reports": str(reports),
               "extra_processes": setup.box.extra_processes, "masks": [str(m) for m in sealed.masks],
               "readable": [str(sealed.tree), str(build)], "timeout": timeout, "env": env,
-              "limits": dataclasses.asdict(limits)}
+              "limits": dataclasses.asdict(limits), "exec_stage": str(stage), "python": PYTHON,
+              "sanitized": sanitized}
     path = launcher_path(setup, build)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(config))
@@ -354,12 +363,11 @@ def run_ctest(setup: Setup, build: pathlib.Path, lab: str,
 
 def verdict_of(reports: pathlib.Path, test: str, result: ctest_results.TestResult | None
                ) -> tuple[str, str, str, float]:
-    """(status, detail, output, seconds) of one test from the launcher's record, GoogleTest's
-    report and CTest's captured output."""
+    """(status, detail, output, seconds) of one test from the launcher's record (its exit status
+    and its verdict channel's records) and CTest's captured output (for the words only)."""
     name = test if result is None else result.test
-    folder = reports / safe_name(name)
     record = verdicts.read_launch_record(reports / (safe_name(name) + ".status.json"))
-    verdict = verdicts.read_gtest_report(folder / "report.xml", name)
+    verdict = verdicts.verdict_from_channel(record.channel if record else "", name)
     ctest_status = result.status if result else "not-run"
     status, detail = verdicts.final_status(ctest_status, record, verdict)
     output = result.output if result else ""

@@ -43,6 +43,10 @@ class Limits:
                 f"--fsize={self.file_bytes}", f"--cpu={self.cpu_seconds}", "--core=0"]
 
 
+# bwrap's private /tmp (a tmpfs: memory) holds at most this much in all, whatever the file limit;
+# a test cannot create a file there at all (its seccomp filter refuses), a build's compiler can.
+TMP_BYTES = 512 << 20
+
 BUILD_LIMITS = Limits(processes=512, memory_bytes=6 << 30, file_bytes=1 << 30, cpu_seconds=900)
 
 
@@ -79,16 +83,18 @@ class Sandbox:
     def wrap(self, argv: list[str], *, limits: Limits, readable: list[pathlib.Path],
              writable: list[pathlib.Path], env: dict[str, str], cwd: pathlib.Path | None = None,
              binds: dict[str, pathlib.Path] | None = None,
-             masks: list[pathlib.Path] | None = None) -> list[str]:
+             masks: list[pathlib.Path] | None = None, tmp_bytes: int | None = None) -> list[str]:
         """The command line that runs argv in this sandbox. `readable` and `writable` are the only
         grader folders it sees (bwrap) or may write (user: by ownership, set up by the caller);
         `binds` maps a path inside the sandbox to a writable folder outside (bwrap only); each of
         `masks` (folders inside `readable`) is covered by an empty one (bwrap; the user sandbox
-        relies on their permissions, which the caller sets)."""
+        relies on their permissions, which the caller sets). `tmp_bytes` bounds bwrap's private
+        /tmp (a tmpfs in memory; default TMP_BYTES)."""
         prefix = self._drop()
         command = prefix + limits.prlimit(self.extra_processes)
         if self.kind == "bwrap":
-            command += bwrap_args(readable, writable, env, cwd, binds or {}, masks or [])
+            command += bwrap_args(readable, writable, env, cwd, binds or {}, masks or [],
+                                  tmp_bytes or TMP_BYTES)
         else:
             command += ["env", "-i"] + [f"{k}={v}" for k, v in sorted(env.items())]
         return command + ["--"] + argv if self.kind == "bwrap" else command + argv
@@ -207,7 +213,7 @@ def processes_of(uid: int) -> list[int]:
 
 def bwrap_args(readable: list[pathlib.Path], writable: list[pathlib.Path], env: dict[str, str],
                cwd: pathlib.Path | None, binds: dict[str, pathlib.Path],
-               masks: list[pathlib.Path] = ()) -> list[str]:
+               masks: list[pathlib.Path] = (), tmp_bytes: int = 0) -> list[str]:
     args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
             "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin",
             "/sbin", "--symlink", "usr/lib", "/lib"]
@@ -216,7 +222,7 @@ def bwrap_args(readable: list[pathlib.Path], writable: list[pathlib.Path], env: 
     for name in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime"):
         if pathlib.Path("/etc", name).exists():
             args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(tmp_bytes or TMP_BYTES), "--tmpfs", "/tmp"]
     for path in readable:
         args += ["--ro-bind", str(path), str(path)]
     for path in writable:
@@ -296,6 +302,6 @@ def raise_signal_of(status: int) -> int:
     re-raising n lets CTest see a crash rather than a failure."""
     if status > 128 and status - 128 in (signal.SIGSEGV, signal.SIGABRT, signal.SIGILL,
                                          signal.SIGFPE, signal.SIGBUS, signal.SIGKILL,
-                                         signal.SIGXCPU, signal.SIGXFSZ):
+                                         signal.SIGXCPU, signal.SIGXFSZ, signal.SIGSYS):
         return status - 128
     return 0
