@@ -49,7 +49,7 @@ def main(argv: list[str]) -> int:
     limits = grade_sandbox.Limits(**config["limits"])
     reading, writing = os.pipe()  # the verdict channel: the test main writes, only we read
     exec_stage = pathlib.Path(config["exec_stage"])
-    stage = [config.get("python", "/usr/bin/python3"), str(exec_stage), "--verdict-fd", str(writing)]
+    stage = [config.get("python", "/usr/bin/python3"), "-I", "-S", str(exec_stage), "--verdict-fd", str(writing)]
     stage += ["--sanitized"] if config.get("sanitized") else []
     env = grade_sandbox.clean_env(config.get("env"))
     env["PARLAB_VERDICT_FD"] = str(writing)

@@ -10,14 +10,16 @@ Three kinds (scripts/grade --sandbox; `auto` picks the first that works):
          permissions; every process of that uid is killed after each lab.
   none   for debugging the grader only: the command runs as the grader.
 All kinds apply resource limits (prlimit): processes, address space, file size, CPU time.
-When the grader runs as root, bwrap and user both run as the sandbox uid (PARLAB_SANDBOX_UID,
-default 64123: a uid that no account uses), so that the process limit counts only the
-submission's processes and no file of the grader is writable to them."""
+When the grader runs as root, bwrap and user both run as a sandbox uid of the grading run's own
+(claim_uid: the first free one of UID_RANGE, held with a lock file for the whole run, or
+PARLAB_SANDBOX_UID), so that the process limit counts only the submission's processes, no file of
+the grader is writable to them, and two gradings side by side never kill or read each other's."""
 
 from __future__ import annotations
 
 import ctypes
 import dataclasses
+import fcntl
 import os
 import pathlib
 import pwd
@@ -26,7 +28,9 @@ import signal
 import subprocess
 import time
 
-DEFAULT_UID = 64123
+UID_RANGE = range(64123, 64123 + 64)  # uids no account uses, one per grading run at a time
+LOCKS = pathlib.Path("/run/lock/parlab-sandbox")  # root's: <uid>.lock, held while a run uses uid
+_held: list[int] = []  # the lock file descriptors this process holds (closed when it exits)
 KINDS = ("auto", "bwrap", "user", "none")
 
 
@@ -238,11 +242,47 @@ def bwrap_args(readable: list[pathlib.Path], writable: list[pathlib.Path], env: 
     return args
 
 
-def sandbox_uid() -> int:
-    uid = int(os.environ.get("PARLAB_SANDBOX_UID", DEFAULT_UID))
-    if uid == 0:
-        raise ValueError("PARLAB_SANDBOX_UID must not be 0")
-    return uid
+def claim_uid() -> int:
+    """The sandbox uid of this grading run: PARLAB_SANDBOX_UID if set, else the first uid of
+    UID_RANGE that no other run holds and no process uses. Its lock (an flock on LOCKS/<uid>.lock,
+    released when this process ends, however it ends) is held for the rest of the run. Raises
+    RuntimeError when PARLAB_SANDBOX_UID is held by another run, or every uid of the range is."""
+    LOCKS.mkdir(parents=True, exist_ok=True, mode=0o755)
+    LOCKS.chmod(0o755)
+    asked = os.environ.get("PARLAB_SANDBOX_UID")
+    if asked is not None:
+        uid = int(asked)
+        if uid == 0:
+            raise ValueError("PARLAB_SANDBOX_UID must not be 0")
+        if not _lock(uid):
+            raise RuntimeError(f"the sandbox uid {uid} (PARLAB_SANDBOX_UID) is used by another grading "
+                               f"run right now; two runs sharing a uid would kill each other's processes")
+        return uid
+    for uid in UID_RANGE:
+        if _lock(uid):
+            if not processes_of(uid) and _unnamed(uid):
+                return uid
+            os.close(_held.pop())
+    raise RuntimeError(f"every sandbox uid ({UID_RANGE.start}-{UID_RANGE.stop - 1}) is used by another "
+                       f"grading run; wait for one to finish")
+
+
+def _lock(uid: int) -> bool:
+    fd = os.open(LOCKS / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return False
+    _held.append(fd)
+    return True
+
+
+def _unnamed(uid: int) -> bool:
+    try:
+        return pwd.getpwuid(uid).pw_name == "parlab-sandbox"
+    except KeyError:
+        return True
 
 
 def _works(box: Sandbox) -> tuple[bool, str]:
@@ -259,7 +299,7 @@ def choose(kind: str) -> Sandbox:
     """The sandbox to use: `kind` as asked, or for `auto` bwrap if it works here, else user (as
     root), else none. Raises RuntimeError when the kind asked for cannot work."""
     root = os.geteuid() == 0
-    uid = sandbox_uid() if root else None
+    uid = claim_uid() if root else None
     own = 0 if root else len(processes_of(os.getuid())) + 64
     if uid is not None:
         with_name = None

@@ -20,7 +20,8 @@ system without them.
 
 The one exec allowed is ours: execve is allowed only when its path argument is the exact pointer
 this process passes (a buffer of this Python process, gone with the exec; the new program would
-have to guess a random address, and a wrong guess ends it)."""
+have to guess a random address, and a wrong guess kills it outright: no SIGSYS handler can
+ignore that one)."""
 
 from __future__ import annotations
 
@@ -29,15 +30,17 @@ import errno
 import os
 import sys
 
-import seccomp
-from seccomp import ALLOW, EQ, ERRNO, MASKED_EQ, TRAP, Arg
+sys.path.append("/usr/lib/python3/dist-packages")  # run with -I -S (a faster start): Debian's binding
+import seccomp  # noqa: E402
+from seccomp import ALLOW, EQ, ERRNO, KILL_PROCESS, MASKED_EQ, TRAP, Arg  # noqa: E402
 
 # Flag bits (x86-64 Linux, the grader's platform; asm-generic values).
 CLONE_VM = 0x00000100
 CLONE_THREAD = 0x00010000
 O_WRITE_FLAGS = 0o3 | 0o100 | 0o1000 | 0o2000 | 0o20000000  # O_ACCMODE|O_CREAT|O_TRUNC|O_APPEND|__O_TMPFILE
 TCGETS = 0x5401
-PR_SET_NAME, PR_GET_NAME, PR_GET_DUMPABLE, PR_SET_DUMPABLE = 15, 16, 3, 4
+PR_SET_PDEATHSIG, PR_SET_NAME, PR_GET_NAME, PR_GET_DUMPABLE, PR_SET_DUMPABLE = 1, 15, 16, 3, 4
+O_RDWR_CREAT_EXCL = 0o2 | 0o100  # ThreadSanitizer's temporary file (O_EXCL is outside the mask)
 PR_SET_PTRACER, PR_SET_VMA = 0x59616D61, 0x53564D41
 
 # Allowed whatever their arguments: they touch only the process itself.
@@ -57,7 +60,7 @@ ALWAYS = [
     "getrusage",
     # reading: files opened read-only, and facts about the process
     "read", "pread64", "readv", "preadv", "close", "fstat", "newfstatat", "statx", "lseek",
-    "getdents64", "readlink", "readlinkat", "access", "faccessat", "faccessat2", "getcwd", "uname",
+    "getdents", "getdents64", "readlink", "readlinkat", "access", "faccessat", "faccessat2", "getcwd", "uname",
     "getuid", "geteuid", "getgid", "getegid", "getgroups", "getrandom", "poll", "ppoll",
     # the end
     "exit", "exit_group",
@@ -67,9 +70,11 @@ ALWAYS = [
 SANITIZED = ["ptrace", "wait4", "waitid"]
 
 
-def build(verdict_fd: int, sanitized: bool, exec_path: int) -> seccomp.SyscallFilter:
-    """The filter of one test process (pid: this process, which becomes the test program)."""
-    refused = seccomp.SyscallFilter(defaction=TRAP)
+def build(verdict_fd: int, sanitized: bool, exec_path: int, audit: bool = False) -> seccomp.SyscallFilter:
+    """The filter of one test process (pid: this process, which becomes the test program). With
+    `audit`, a call the filter would refuse is allowed and logged by the kernel instead (dmesg:
+    "audit: type=1326 ... syscall=N"): how to find what a new lab's tests need."""
+    refused = seccomp.SyscallFilter(defaction=seccomp.LOG if audit else TRAP)
     pid = os.getpid()
     for name in ALWAYS:
         refused.add_rule(ALLOW, name)
@@ -83,7 +88,9 @@ def build(verdict_fd: int, sanitized: bool, exec_path: int) -> seccomp.SyscallFi
     refused.add_rule(ALLOW, "tgkill", Arg(0, EQ, pid))
     refused.add_rule(ALLOW, "kill", Arg(0, EQ, pid))
     refused.add_rule(ALLOW, "kill", Arg(0, EQ, 0), Arg(1, EQ, 0))  # "is anyone there?" probes
-    refused.add_rule(ALLOW, "prlimit64", Arg(2, EQ, 0))  # reading a limit, never setting one
+    # Its own limits (pid 0): reading them, or setting them within the hard limits the sandbox set
+    # (ThreadSanitizer turns core files off); never another process's.
+    refused.add_rule(ALLOW, "prlimit64", Arg(0, EQ, 0))
     refused.add_rule(ALLOW, "getrlimit")
     refused.add_rule(ALLOW, "clone", Arg(0, MASKED_EQ, CLONE_THREAD, CLONE_THREAD))
     refused.add_rule(ERRNO(errno.ENOSYS), "clone3")  # glibc then falls back to clone
@@ -95,28 +102,42 @@ def build(verdict_fd: int, sanitized: bool, exec_path: int) -> seccomp.SyscallFi
         for name in SANITIZED:
             refused.add_rule(ALLOW, name)
         refused.add_rule(ALLOW, "clone", Arg(0, MASKED_EQ, CLONE_THREAD | CLONE_VM, CLONE_VM))
-        for option in (PR_SET_DUMPABLE, PR_SET_PTRACER):
+        for option in (PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_PTRACER):
             refused.add_rule(ALLOW, "prctl", Arg(0, EQ, option))
+        # AddressSanitizer probes memory by writing it into a pipe of its own; a write to any fd is
+        # safe while no file can be opened for writing (the test inherits only 0, 1, 2 and the
+        # channel). ThreadSanitizer tries a temporary file (its read-only data's shadow) and does
+        # without when refused.
+        refused.add_rule(ALLOW, "pipe2")
+        refused.add_rule(ALLOW, "write", Arg(0, seccomp.NE, 1))  # with the rules above: every fd
+        refused.add_rule(ERRNO(errno.EACCES), "open", Arg(1, seccomp.MASKED_EQ, O_WRITE_FLAGS, O_RDWR_CREAT_EXCL))
     refused.add_rule(ALLOW, "sched_setaffinity", Arg(0, EQ, 0))  # its own threads only
     refused.add_rule(ERRNO(errno.EPERM), "sched_setaffinity", Arg(0, seccomp.NE, 0))
     refused.add_rule(ALLOW, "execve", Arg(0, EQ, exec_path))
+    # Any other exec kills at once (no handler can ignore it), so the path pointer cannot be guessed
+    # one try after another.
+    refused.add_rule(KILL_PROCESS, "execve", Arg(0, seccomp.NE, exec_path))
+    refused.add_rule(KILL_PROCESS, "execveat")
     return refused
 
 
 def main(argv: list[str]) -> int:
-    verdict_fd, sanitized = -1, False
+    verdict_fd, sanitized, audit = -1, False, False
     while argv and argv[0] != "--":
         option = argv.pop(0)
         if option == "--verdict-fd":
             verdict_fd = int(argv.pop(0))
         elif option == "--sanitized":
             sanitized = True
+        elif option == "--audit":
+            audit = True
         else:
             print(f"grade_seccomp.py: unknown option {option}", file=sys.stderr)
             return 2
     program = argv[1:]
     if not program:
-        print("usage: grade_seccomp.py [--verdict-fd N] [--sanitized] -- PROGRAM [ARGS...]", file=sys.stderr)
+        print("usage: grade_seccomp.py [--verdict-fd N] [--sanitized] [--audit] -- PROGRAM [ARGS...]",
+              file=sys.stderr)
         return 2
     libc = ctypes.CDLL(None, use_errno=True)
     path = ctypes.create_string_buffer(os.fsencode(program[0]))
@@ -125,7 +146,7 @@ def main(argv: list[str]) -> int:
     envp = (ctypes.c_char_p * (len(env) + 1))(*env, None)
     sys.stdout.flush()
     sys.stderr.flush()
-    build(verdict_fd, sanitized, ctypes.addressof(path)).load()
+    build(verdict_fd, sanitized, ctypes.addressof(path), audit).load()
     libc.execve(path, args, envp)
     os.write(2, f"grade_seccomp.py: cannot run {program[0]}: {os.strerror(ctypes.get_errno())}\n".encode())
     return 127
