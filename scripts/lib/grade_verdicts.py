@@ -57,6 +57,22 @@ def compiler_errors(log_text: str, tree: pathlib.Path) -> str:
 
 
 
+def build_stopped(status: int, output: str, limit: float) -> str:
+    """Plain words when a build did not fail by itself but was stopped (its time limit, a signal,
+    a compiler killed for memory), else "": such a build is never called "does not compile"."""
+    if status == 124:
+        return f"it took longer than the grader allows ({limit:g} s)"
+    if status < 0 or status in (128 + 9, 128 + 15):
+        number = -status if status < 0 else status - 128
+        return f"the build's processes were killed (signal {number}), not by a compiler error"
+    killed = re.search(r"(Killed signal terminated program \S+|killed by signal \d+|"
+                       r"virtual memory exhausted|out of memory allocating|cannot allocate memory)", output)
+    if status != 0 and killed:
+        return (f"the compiler was stopped ({killed.group(1)}): it ran out of the memory the grader "
+                f"allows a build, or something killed it")
+    return ""
+
+
 def signal_words(detail: str) -> str:
     lower = detail.lower()
     for key, words in SIGNALS:

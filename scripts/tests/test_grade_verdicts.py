@@ -101,6 +101,19 @@ class DescribeTest(unittest.TestCase):
                       self.outcome("forbidden", "openat for writing").words)
 
 
+class BuildStoppedTest(unittest.TestCase):
+    def test_a_stopped_build_is_never_a_compile_error(self):
+        self.assertIn("longer than the grader allows (900 s)", v.build_stopped(124, "", 900))
+        self.assertIn("killed (signal 9)", v.build_stopped(-9, "", 900))
+        self.assertIn("killed (signal 9)", v.build_stopped(137, "", 900))
+        self.assertIn("the compiler was stopped (Killed signal terminated program cc1plus)",
+                      v.build_stopped(1, "g++: fatal error: Killed signal terminated program cc1plus", 900))
+
+    def test_a_real_compile_error_or_success_is_not_a_stop(self):
+        self.assertEqual(v.build_stopped(1, "a.hpp:3:1: error: expected ';'", 900), "")
+        self.assertEqual(v.build_stopped(0, "", 900), "")
+
+
 class SanitizerAndCompilerTest(unittest.TestCase):
     def test_first_sanitizer_report_is_found_and_shortened(self):
         output = ("noise\n==1==WARNING: ThreadSanitizer: data race (pid=1)\n"
