@@ -267,6 +267,13 @@ def claim_uid() -> int:
                        f"grading run; wait for one to finish")
 
 
+def release_uids() -> None:
+    """Gives back every uid this process claimed (for a caller that only asked which sandbox
+    works, such as the grader's self-test, whose gradings claim their own)."""
+    while _held:
+        os.close(_held.pop())
+
+
 def _lock(uid: int) -> bool:
     fd = os.open(LOCKS / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:

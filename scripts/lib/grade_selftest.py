@@ -421,6 +421,7 @@ def main() -> int:
 
     try:
         sandbox_kind = grade_sandbox.choose("auto").kind
+        grade_sandbox.release_uids()  # each grading claims its own
     except RuntimeError as error:
         print(f"no sandbox: {error}")
         sandbox_kind = "none"
