@@ -132,7 +132,7 @@ class Sandbox:
         if self.uid is None or self.kind == "none":
             return 0
         alive = 0
-        for _ in range(20):
+        for _ in range(200):  # a killed process on a busy machine can take seconds to be gone
             pids = processes_of(self.uid)
             if not pids:
                 break
