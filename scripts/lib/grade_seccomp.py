@@ -74,7 +74,10 @@ def build(verdict_fd: int, sanitized: bool, exec_path: int, audit: bool = False)
     """The filter of one test process (pid: this process, which becomes the test program). With
     `audit`, a call the filter would refuse is allowed and logged by the kernel instead (dmesg:
     "audit: type=1326 ... syscall=N"): how to find what a new lab's tests need."""
-    refused = seccomp.SyscallFilter(defaction=seccomp.LOG if audit else TRAP)
+    # Under sanitizers a refused call fails with EPERM instead of trapping: the sanitizer's own
+    # helpers (its symbolizer, a forked child) must not be taken for the test (they inherit the
+    # channel, and a trap would name their call on it).
+    refused = seccomp.SyscallFilter(defaction=seccomp.LOG if audit else ERRNO(errno.EPERM) if sanitized else TRAP)
     pid = os.getpid()
     for name in ALWAYS:
         refused.add_rule(ALLOW, name)
@@ -109,10 +112,20 @@ def build(verdict_fd: int, sanitized: bool, exec_path: int, audit: bool = False)
         # channel). ThreadSanitizer tries a temporary file (its read-only data's shadow) and does
         # without when refused.
         refused.add_rule(ALLOW, "pipe2")
+        # A race or memory error is symbolized by llvm-symbolizer, which the sanitizer forks and
+        # runs: under the same filter (inherited), so it can write no file and signal no one; the
+        # sanitizer stage can only take points away.
+        for name in ("stat", "lstat", "dup2", "dup3", "fcntl", "vfork", "fork"):
+            refused.add_rule(ALLOW, name)
+        refused.add_rule(ALLOW, "clone", Arg(0, MASKED_EQ, CLONE_THREAD, 0))
         refused.add_rule(ALLOW, "write", Arg(0, seccomp.NE, 1))  # with the rules above: every fd
         refused.add_rule(ERRNO(errno.EACCES), "open", Arg(1, seccomp.MASKED_EQ, O_WRITE_FLAGS, O_RDWR_CREAT_EXCL))
     refused.add_rule(ALLOW, "sched_setaffinity", Arg(0, EQ, 0))  # its own threads only
-    refused.add_rule(ERRNO(errno.EPERM), "sched_setaffinity", Arg(0, seccomp.NE, 0))
+    if not sanitized:  # (there, EPERM is already what every refused call gets)
+        refused.add_rule(ERRNO(errno.EPERM), "sched_setaffinity", Arg(0, seccomp.NE, 0))
+    if sanitized:
+        refused.add_rule(ALLOW, "execve")
+        return refused
     refused.add_rule(ALLOW, "execve", Arg(0, EQ, exec_path))
     # Any other exec kills at once (no handler can ignore it), so the path pointer cannot be guessed
     # one try after another.
