@@ -11,7 +11,7 @@ apt-get update -qq
 # is libclang-rt-14-dev on Debian 12 and Ubuntu 24.04.
 apt-get install -y -qq --no-install-recommends git cmake ninja-build g++ clang-14 clang \
   libclang-rt-14-dev libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev libomp-dev python3 \
-  llvm bubblewrap >/dev/null
+  llvm bubblewrap python3-seccomp >/dev/null
 python3 -c 'import sys, tomllib; assert sys.version_info >= (3, 11)' ||
   { echo "setup.sh: python3 >= 3.11 is needed (tomllib); pick an Ubuntu 24.04 or Debian 12 image" >&2; exit 1; }
 cmake --version | awk 'NR==1 { split($3, v, "."); if (v[1] < 3 || (v[1] == 3 && v[2] < 25)) exit 1 }' ||

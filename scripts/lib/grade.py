@@ -42,6 +42,7 @@ from grade_results import LabReport, Outcome, Report, clip  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 LAUNCHER = pathlib.Path(__file__).resolve().parent / "grade_launch.py"
+SECCOMP_STAGE = pathlib.Path(__file__).resolve().parent / "grade_seccomp.py"
 PYTHON = "/usr/bin/python3"
 BUILD_LIMIT = 900  # seconds one lab's build may take (a template explosion must not hang us)
 REFERENCE_BENCH = "reference/parlab_bench_reference"  # shipped by scripts/release-student
@@ -235,9 +236,25 @@ def sealed_for(setup: Setup, tree: pathlib.Path, lab: str) -> list[pathlib.Path]
 
 @dataclasses.dataclass
 class Sealed:
-    """What the sandbox sees while lab `lab` is graded: the tree, minus `masks`."""
+    """What the sandbox sees while lab `lab` is graded: the tree, minus `masks` while it builds,
+    minus `test_masks` (every reference, those it builds on too) while its tests run."""
     tree: pathlib.Path
     masks: list[pathlib.Path]
+    test_masks: list[pathlib.Path] = dataclasses.field(default_factory=list)
+
+    @contextlib.contextmanager
+    def for_tests(self):
+        """The tests' view: no reference source at all. The references of the labs this one builds
+        on are compiled in by now (labs 4 and 5 are headers: the build needed them, the tests do
+        not), so a test cannot read one and print it into the report."""
+        extra = [m for m in self.test_masks if m not in self.masks]
+        for folder in extra:
+            folder.chmod(0o000)
+        try:
+            yield Sealed(self.tree, self.test_masks, self.test_masks)
+        finally:
+            for folder in extra:
+                folder.chmod(0o755)
 
 
 @contextlib.contextmanager
@@ -248,11 +265,13 @@ def open_tree(setup: Setup, lab: str):
     sandbox left is killed afterwards."""
     tree = the_tree(setup)
     masks = sealed_for(setup, tree, lab)
+    solutions = tree / "solutions"
+    every = sorted(p for p in solutions.iterdir() if p.is_dir()) if solutions.is_dir() else []
     for folder in masks:
         folder.chmod(0o000)
     tree.chmod(0o755)
     try:
-        yield Sealed(tree, masks)
+        yield Sealed(tree, masks, every)
     finally:
         tree.chmod(0o700)
         for folder in masks:
@@ -303,24 +322,62 @@ def registered_tests(build: pathlib.Path, lab: str) -> dict[str, float]:
     return tests
 
 
-def chown_tree(path: pathlib.Path, uid: int) -> None:
+def chown_tree(path: pathlib.Path, uid: int, read_only: bool = False) -> None:
+    """Gives path and everything under it to uid; `read_only` also takes write permission away
+    from everyone but the owner (what a build left group- or world-writable)."""
     os.chown(path, uid, uid)
     for folder, dirs, files in os.walk(path):
         for name in dirs + files:
+            entry = os.path.join(folder, name)
             with contextlib.suppress(OSError):
-                os.lchown(os.path.join(folder, name), uid, uid)
+                os.lchown(entry, uid, uid)
+                if read_only and not os.path.islink(entry):
+                    mode = os.lstat(entry).st_mode
+                    if mode & 0o022:
+                        os.chmod(entry, mode & ~0o022)
+
+
+# Files CTest reads (and may run commands from) in a build folder, and their digests as the
+# grader's configure wrote them, taken before the sandbox first touched that folder.
+CTEST_INPUTS = ("CTestTestfile.cmake", "CTestCustom.cmake", "CTestCustom.ctest", "DartConfiguration.tcl")
+_ctest_inputs: dict[pathlib.Path, dict[str, str]] = {}
+
+
+def ctest_inputs(build: pathlib.Path) -> dict[str, str]:
+    found = {}
+    for folder, _, files in os.walk(build):
+        for name in files:
+            if name in CTEST_INPUTS:
+                path = pathlib.Path(folder, name)
+                found[str(path.relative_to(build))] = intake.sha256(path)
+    return found
 
 
 def sandboxed_build(setup: Setup, sealed: Sealed, build: pathlib.Path, targets: list[str],
                     log_name: str) -> tuple[int, str]:
-    """Builds targets in the sandbox: the sealed tree read-only, the build folder writable."""
+    """Builds targets in the sandbox: the sealed tree read-only, the build folder writable while
+    it builds. Afterwards the folder is the grader's again and read-only to the sandbox, so that
+    nothing a test could write is read by what the grader runs as itself (CTest, its launcher)."""
     box = setup.box
+    _ctest_inputs.setdefault(build, ctest_inputs(build))
+    scratch = build / ".sandbox-tmp"  # the compiler's temporary files (TMPDIR), gone afterwards
+    scratch.mkdir(exist_ok=True)
+    env = grade_sandbox.clean_env()
+    if box.kind != "bwrap":  # bwrap has a private /tmp of bounded size; the others share the real one
+        env.update(TMPDIR=str(scratch))
     if box.uid is not None and box.kind != "none":
         chown_tree(build, box.uid)
     command = box.wrap(["cmake", "--build", str(build), "--target", *targets, "-j", str(setup.jobs)],
                        limits=grade_sandbox.BUILD_LIMITS, readable=[sealed.tree], writable=[build],
-                       env=grade_sandbox.clean_env(), cwd=build, masks=sealed.masks)
-    return run(command, setup.logs / log_name, timeout=BUILD_LIMIT, cwd=build)
+                       env=env, cwd=build, masks=sealed.masks)
+    try:
+        return run(command, setup.logs / log_name, timeout=BUILD_LIMIT, cwd=build)
+    finally:
+        box.kill_all()  # nothing of the build may go on writing once the folder is taken back
+        shutil.rmtree(scratch, ignore_errors=True)
+        if box.uid is not None and box.kind != "none":
+            chown_tree(build, os.getuid(), read_only=True)
+            build.chmod(0o755)  # the tests (as the sandbox's uid) read and run what is in it
 
 
 def launcher_path(setup: Setup, build: pathlib.Path) -> pathlib.Path:
@@ -334,12 +391,20 @@ def launcher_command(setup: Setup, build: pathlib.Path) -> str:
 
 def launcher_config(setup: Setup, sealed: Sealed, build: pathlib.Path, reports: pathlib.Path,
                     timeout: float, sanitized: bool, env: dict[str, str]) -> None:
-    """Writes the launcher's configuration for the lab about to be tested."""
+    """Writes the launcher's configuration for the lab about to be tested, and the grader's own
+    copy of the exec stage (grade_seccomp.py) that the sandbox runs before each test program."""
     limits = grade_sandbox.test_limits(timeout, sanitized)
+    stage = setup.work / "exec" / SECCOMP_STAGE.name
+    if not stage.is_file():
+        stage.parent.mkdir(parents=True, exist_ok=True)
+        stage.parent.chmod(0o755)
+        shutil.copyfile(SECCOMP_STAGE, stage)
+        stage.chmod(0o644)
     config = {"kind": setup.box.kind, "uid": setup.box.uid, "reports": str(reports),
               "extra_processes": setup.box.extra_processes, "masks": [str(m) for m in sealed.masks],
               "readable": [str(sealed.tree), str(build)], "timeout": timeout, "env": env,
-              "limits": dataclasses.asdict(limits)}
+              "limits": dataclasses.asdict(limits), "exec_stage": str(stage), "python": PYTHON,
+              "sanitized": sanitized}
     path = launcher_path(setup, build)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(config))
@@ -349,6 +414,13 @@ def run_ctest(setup: Setup, build: pathlib.Path, lab: str,
               wall_limit: float | None = None) -> dict[str, ctest_results.TestResult]:
     testing = build / "Testing"
     shutil.rmtree(testing, ignore_errors=True)
+    expected = _ctest_inputs.get(build)
+    if expected is not None and ctest_inputs(build) != expected:
+        changed = sorted(set(expected.items()) ^ set(ctest_inputs(build).items()))
+        setup.report.errors.append(f"the build folder's CTest files are not the ones the grader's "
+                                   f"configure wrote ({changed[0][0]} changed): the tests were not "
+                                   f"run, so that the grader runs nothing the submission wrote")
+        return {}
     run(["ctest", "--test-dir", str(build), "-T", "Test", "-R", rf"^lab\.lab{lab}\.", "-j",
          str(setup.jobs), "--no-compress-output"], setup.logs / f"ctest-{build.name}.log",
         timeout=wall_limit)
@@ -360,12 +432,11 @@ def run_ctest(setup: Setup, build: pathlib.Path, lab: str,
 
 def verdict_of(reports: pathlib.Path, test: str, result: ctest_results.TestResult | None
                ) -> tuple[str, str, str, float]:
-    """(status, detail, output, seconds) of one test from the launcher's record, GoogleTest's
-    report and CTest's captured output."""
+    """(status, detail, output, seconds) of one test from the launcher's record (its exit status
+    and its verdict channel's records) and CTest's captured output (for the words only)."""
     name = test if result is None else result.test
-    folder = reports / safe_name(name)
     record = verdicts.read_launch_record(reports / (safe_name(name) + ".status.json"))
-    verdict = verdicts.read_gtest_report(folder / "report.xml", name)
+    verdict = verdicts.verdict_from_channel(record.channel if record else "", name)
     ctest_status = result.status if result else "not-run"
     status, detail = verdicts.final_status(ctest_status, record, verdict)
     output = result.output if result else ""
@@ -623,6 +694,12 @@ def grade_lab_plain(setup: Setup, lab_report: LabReport) -> None:
             lab_report.notes.append(f"manifest error: {error}")
         log(f"lab {lab}: building the student flavour ({setup.box.kind} sandbox)")
         status, output = sandboxed_build(setup, sealed, build, [f"lab{lab}_lab"], f"build-lab{lab}.log")
+        stopped = verdicts.build_stopped(status, output, BUILD_LIMIT)
+        if stopped:
+            lab_report.notes.append(f"the build was stopped: {stopped}")
+            outcomes_all(lab_report, "not-compiled", f"not graded: the build was stopped: {stopped}",
+                         "\n".join(output.splitlines()[-24:]))
+            return
         if status != 0:
             errors = verdicts.compiler_errors(output, tree)
             lab_report.notes.append("does not compile; the compiler said:\n" + errors)
@@ -641,9 +718,10 @@ def grade_lab_plain(setup: Setup, lab_report: LabReport) -> None:
         log(f"lab {lab}: running its tests")
         reports = setup.work / "reports" / f"plain-lab{lab}"
         reports.mkdir(parents=True, exist_ok=True)
-        launcher_config(setup, sealed, build, reports, timeout, False, {})
         backstop = sum(registered.values()) + 300  # each test has its own limit; this is a backstop
-        results = run_ctest(setup, build, lab, wall_limit=backstop)
+        with sealed.for_tests() as view:
+            launcher_config(setup, view, build, reports, timeout, False, {})
+            results = run_ctest(setup, build, lab, wall_limit=backstop)
     for part in manifest.parts:
         for test, value in part.tests.items():
             outcome = Outcome(lab, part.id, test, value, "missing", visibility=part.visibility)
@@ -715,8 +793,9 @@ def sanitize_lab(setup: Setup, lab_report: LabReport, kind: str, env: dict[str, 
             return
         reports = setup.work / "reports" / f"{kind}-lab{lab}"
         reports.mkdir(parents=True, exist_ok=True)
-        launcher_config(setup, sealed, build, reports, timeout, True, env)
-        results = run_ctest(setup, build, lab)
+        with sealed.for_tests() as view:
+            launcher_config(setup, view, build, reports, timeout, True, env)
+            results = run_ctest(setup, build, lab)
     best: tuple[int, str, str] | None = None
     for outcome in lab_report.outcomes:
         if outcome.status != "passed":

@@ -10,14 +10,16 @@ Three kinds (scripts/grade --sandbox; `auto` picks the first that works):
          permissions; every process of that uid is killed after each lab.
   none   for debugging the grader only: the command runs as the grader.
 All kinds apply resource limits (prlimit): processes, address space, file size, CPU time.
-When the grader runs as root, bwrap and user both run as the sandbox uid (PARLAB_SANDBOX_UID,
-default 64123: a uid that no account uses), so that the process limit counts only the
-submission's processes and no file of the grader is writable to them."""
+When the grader runs as root, bwrap and user both run as a sandbox uid of the grading run's own
+(claim_uid: the first free one of UID_RANGE, held with a lock file for the whole run, or
+PARLAB_SANDBOX_UID), so that the process limit counts only the submission's processes, no file of
+the grader is writable to them, and two gradings side by side never kill or read each other's."""
 
 from __future__ import annotations
 
 import ctypes
 import dataclasses
+import fcntl
 import os
 import pathlib
 import pwd
@@ -26,7 +28,9 @@ import signal
 import subprocess
 import time
 
-DEFAULT_UID = 64123
+UID_RANGE = range(64123, 64123 + 64)  # uids no account uses, one per grading run at a time
+LOCKS = pathlib.Path("/run/lock/parlab-sandbox")  # root's: <uid>.lock, held while a run uses uid
+_held: list[int] = []  # the lock file descriptors this process holds (closed when it exits)
 KINDS = ("auto", "bwrap", "user", "none")
 
 
@@ -42,6 +46,10 @@ class Limits:
         return ["prlimit", f"--nproc={self.processes + extra_processes}", f"--as={memory}",
                 f"--fsize={self.file_bytes}", f"--cpu={self.cpu_seconds}", "--core=0"]
 
+
+# bwrap's private /tmp (a tmpfs: memory) holds at most this much in all, whatever the file limit;
+# a test cannot create a file there at all (its seccomp filter refuses), a build's compiler can.
+TMP_BYTES = 512 << 20
 
 BUILD_LIMITS = Limits(processes=512, memory_bytes=6 << 30, file_bytes=1 << 30, cpu_seconds=900)
 
@@ -79,16 +87,18 @@ class Sandbox:
     def wrap(self, argv: list[str], *, limits: Limits, readable: list[pathlib.Path],
              writable: list[pathlib.Path], env: dict[str, str], cwd: pathlib.Path | None = None,
              binds: dict[str, pathlib.Path] | None = None,
-             masks: list[pathlib.Path] | None = None) -> list[str]:
+             masks: list[pathlib.Path] | None = None, tmp_bytes: int | None = None) -> list[str]:
         """The command line that runs argv in this sandbox. `readable` and `writable` are the only
         grader folders it sees (bwrap) or may write (user: by ownership, set up by the caller);
         `binds` maps a path inside the sandbox to a writable folder outside (bwrap only); each of
         `masks` (folders inside `readable`) is covered by an empty one (bwrap; the user sandbox
-        relies on their permissions, which the caller sets)."""
+        relies on their permissions, which the caller sets). `tmp_bytes` bounds bwrap's private
+        /tmp (a tmpfs in memory; default TMP_BYTES)."""
         prefix = self._drop()
         command = prefix + limits.prlimit(self.extra_processes)
         if self.kind == "bwrap":
-            command += bwrap_args(readable, writable, env, cwd, binds or {}, masks or [])
+            command += bwrap_args(readable, writable, env, cwd, binds or {}, masks or [],
+                                  tmp_bytes or TMP_BYTES)
         else:
             command += ["env", "-i"] + [f"{k}={v}" for k, v in sorted(env.items())]
         return command + ["--"] + argv if self.kind == "bwrap" else command + argv
@@ -122,7 +132,7 @@ class Sandbox:
         if self.uid is None or self.kind == "none":
             return 0
         alive = 0
-        for _ in range(20):
+        for _ in range(200):  # a killed process on a busy machine can take seconds to be gone
             pids = processes_of(self.uid)
             if not pids:
                 break
@@ -207,7 +217,7 @@ def processes_of(uid: int) -> list[int]:
 
 def bwrap_args(readable: list[pathlib.Path], writable: list[pathlib.Path], env: dict[str, str],
                cwd: pathlib.Path | None, binds: dict[str, pathlib.Path],
-               masks: list[pathlib.Path] = ()) -> list[str]:
+               masks: list[pathlib.Path] = (), tmp_bytes: int = 0) -> list[str]:
     args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
             "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin",
             "/sbin", "--symlink", "usr/lib", "/lib"]
@@ -216,7 +226,7 @@ def bwrap_args(readable: list[pathlib.Path], writable: list[pathlib.Path], env: 
     for name in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime"):
         if pathlib.Path("/etc", name).exists():
             args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(tmp_bytes or TMP_BYTES), "--tmpfs", "/tmp"]
     for path in readable:
         args += ["--ro-bind", str(path), str(path)]
     for path in writable:
@@ -232,11 +242,54 @@ def bwrap_args(readable: list[pathlib.Path], writable: list[pathlib.Path], env: 
     return args
 
 
-def sandbox_uid() -> int:
-    uid = int(os.environ.get("PARLAB_SANDBOX_UID", DEFAULT_UID))
-    if uid == 0:
-        raise ValueError("PARLAB_SANDBOX_UID must not be 0")
-    return uid
+def claim_uid() -> int:
+    """The sandbox uid of this grading run: PARLAB_SANDBOX_UID if set, else the first uid of
+    UID_RANGE that no other run holds and no process uses. Its lock (an flock on LOCKS/<uid>.lock,
+    released when this process ends, however it ends) is held for the rest of the run. Raises
+    RuntimeError when PARLAB_SANDBOX_UID is held by another run, or every uid of the range is."""
+    LOCKS.mkdir(parents=True, exist_ok=True, mode=0o755)
+    LOCKS.chmod(0o755)
+    asked = os.environ.get("PARLAB_SANDBOX_UID")
+    if asked is not None:
+        uid = int(asked)
+        if uid == 0:
+            raise ValueError("PARLAB_SANDBOX_UID must not be 0")
+        if not _lock(uid):
+            raise RuntimeError(f"the sandbox uid {uid} (PARLAB_SANDBOX_UID) is used by another grading "
+                               f"run right now; two runs sharing a uid would kill each other's processes")
+        return uid
+    for uid in UID_RANGE:
+        if _lock(uid):
+            if not processes_of(uid) and _unnamed(uid):
+                return uid
+            os.close(_held.pop())
+    raise RuntimeError(f"every sandbox uid ({UID_RANGE.start}-{UID_RANGE.stop - 1}) is used by another "
+                       f"grading run; wait for one to finish")
+
+
+def release_uids() -> None:
+    """Gives back every uid this process claimed (for a caller that only asked which sandbox
+    works, such as the grader's self-test, whose gradings claim their own)."""
+    while _held:
+        os.close(_held.pop())
+
+
+def _lock(uid: int) -> bool:
+    fd = os.open(LOCKS / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return False
+    _held.append(fd)
+    return True
+
+
+def _unnamed(uid: int) -> bool:
+    try:
+        return pwd.getpwuid(uid).pw_name == "parlab-sandbox"
+    except KeyError:
+        return True
 
 
 def _works(box: Sandbox) -> tuple[bool, str]:
@@ -253,7 +306,7 @@ def choose(kind: str) -> Sandbox:
     """The sandbox to use: `kind` as asked, or for `auto` bwrap if it works here, else user (as
     root), else none. Raises RuntimeError when the kind asked for cannot work."""
     root = os.geteuid() == 0
-    uid = sandbox_uid() if root else None
+    uid = claim_uid() if root else None
     own = 0 if root else len(processes_of(os.getuid())) + 64
     if uid is not None:
         with_name = None
@@ -296,6 +349,6 @@ def raise_signal_of(status: int) -> int:
     re-raising n lets CTest see a crash rather than a failure."""
     if status > 128 and status - 128 in (signal.SIGSEGV, signal.SIGABRT, signal.SIGILL,
                                          signal.SIGFPE, signal.SIGBUS, signal.SIGKILL,
-                                         signal.SIGXCPU, signal.SIGXFSZ):
+                                         signal.SIGXCPU, signal.SIGXFSZ, signal.SIGSYS):
         return status - 128
     return 0

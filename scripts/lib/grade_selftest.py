@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import glob
 import json
 import os
 import pathlib
@@ -167,6 +168,12 @@ def run_case(case: dict, lab: str, fixtures: pathlib.Path, scratch: pathlib.Path
     for phrase in case.get("absent", []):
         if phrase in done.stdout or phrase in json.dumps(results):
             problems.append(f"the report says {phrase!r}")
+    for pattern in case.get("no_files", []):  # what an attack wrote outside the grader's folders
+        found = glob.glob(pattern)
+        if found:
+            problems.append(f"{found[0]} exists after the grading")
+            for path in found:
+                pathlib.Path(path).unlink(missing_ok=True)
     problems += leftovers(submission)
     return problems
 
@@ -182,10 +189,19 @@ def strings_of(value) -> list[str]:
     return []
 
 
+def sandbox_uids() -> set[int]:
+    import grade_sandbox  # noqa: PLC0415 - beside this file
+
+    uids = set(grade_sandbox.UID_RANGE)
+    if os.environ.get("PARLAB_SANDBOX_UID"):
+        uids |= {int(os.environ["PARLAB_SANDBOX_UID"]), int(os.environ["PARLAB_SANDBOX_UID"]) + 10}
+    return uids
+
+
 def leftovers(submission: pathlib.Path) -> list[str]:
-    """Processes the graded submission left alive: any of the sandbox's uid, or any running a
+    """Processes the graded submission left alive: any of a sandbox uid, or any running a
     program built from it (the 'none' sandbox runs as the grader)."""
-    uid = int(os.environ.get("PARLAB_SANDBOX_UID", "64123"))
+    uids = sandbox_uids()
     alive = []
     for entry in pathlib.Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -195,10 +211,10 @@ def leftovers(submission: pathlib.Path) -> list[str]:
             if state in ("Z", "X"):
                 continue
             owner = entry.stat().st_uid
-            exe = os.readlink(entry / "exe") if owner != uid else ""
+            exe = os.readlink(entry / "exe") if owner not in uids else ""
         except OSError:
             continue
-        if owner == uid or "parlab-grade-" in exe:
+        if owner in uids or "parlab-grade-" in exe:
             alive.append(entry.name)
     if not alive:
         return []
@@ -396,6 +412,37 @@ def honest_all_labs(scratch: pathlib.Path) -> list[str]:
                             "--json", str(out / "results.json")], out, maximum, ["sandbox: "])
 
 
+def honest_side_by_side(scratch: pathlib.Path) -> list[str]:
+    """Two gradings of lab 1's reference at once, as a course's autograder runs them: each claims a
+    sandbox uid of its own (with PARLAB_SANDBOX_UID set, the second takes that uid + 10), so
+    neither's clean-up kills the other's compiler or tests, and both score full marks."""
+    import grading_manifest  # noqa: PLC0415 - beside this file
+
+    folder = lab_folder("01", ROOT / "labs")
+    maximum = grading_manifest.load(folder).max_points
+    runs = []
+    for index in range(2):
+        submission = scratch / "submission" / f"side_by_side_{index}"
+        make_submission({"base": "solution"}, "01", FIXTURES / "lab01", submission)
+        out = scratch / "out" / f"side_by_side_{index}"
+        out.mkdir(parents=True)
+        env = dict(os.environ, PARLAB_NO_INSTALL="1")
+        if os.environ.get("PARLAB_SANDBOX_UID") and index == 1:
+            env["PARLAB_SANDBOX_UID"] = str(int(os.environ["PARLAB_SANDBOX_UID"]) + 10)
+        command = [str(ROOT / "scripts" / "grade"), "--lab", "01", "--dir", str(submission),
+                   "--json", str(out / "results.json"), "--jobs", "1"]
+        runs.append((out, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                           text=True, env=env)))
+    problems = []
+    for index, (out, process) in enumerate(runs):
+        output, _ = process.communicate()
+        (out / "report.txt").write_text(output)
+        problems += [f"run {index + 1}: {p}" for p in ([] if process.returncode == 0 else
+                                                       [f"exit status {process.returncode}"])
+                     + check_results_file(out / "results.json", maximum, ["sandbox: "])]
+    return problems + leftovers(scratch)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--case", action="append", default=[], help="run only these cases")
@@ -407,6 +454,7 @@ def main() -> int:
 
     try:
         sandbox_kind = grade_sandbox.choose("auto").kind
+        grade_sandbox.release_uids()  # each grading claims its own
     except RuntimeError as error:
         print(f"no sandbox: {error}")
         sandbox_kind = "none"
@@ -460,6 +508,14 @@ def main() -> int:
                         print(f"       {problem}")
                 print(f"     ({time.time() - begun:.0f} s)")
                 failed += len(failures)
+        if not args.case or "honest_side_by_side" in args.case:
+            begun = time.time()
+            problems = honest_side_by_side(scratch)
+            print(f"{'ok  ' if not problems else 'FAIL'} lab01/honest_side_by_side: two gradings at once "
+                  f"both score full marks ({time.time() - begun:.0f} s)", flush=True)
+            for problem in problems:
+                print(f"       {problem}")
+            failed += bool(problems)
         if not args.case or "honest_all_labs" in args.case:
             begun = time.time()
             problems = honest_all_labs(scratch)

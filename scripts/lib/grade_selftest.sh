@@ -18,8 +18,8 @@ Usage: scripts/lib/grade_selftest.sh [--case NAME]... [--keep]
 
 Runs the grader's fixture tests (scripts/grade_fixtures/labNN/cases.json); --case runs only the
 named cases (those of cases.json, and classroom, gradescope, user_sandbox, manifest_missing_test,
-rule_gate, honest_all_labs: every lab's reference graded at once, which must score full
-marks); --keep keeps every report under /tmp. Exit status 1 when a case fails.
+rule_gate, honest_side_by_side: lab 1's reference graded twice at the same time, both full
+marks, honest_all_labs: every lab's reference graded at once, which must score full marks); --keep keeps every report under /tmp. Exit status 1 when a case fails.
 USAGE
   exit 0
 fi

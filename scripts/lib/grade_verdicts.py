@@ -1,11 +1,14 @@
-"""How the grader reads what happened to a test: GoogleTest's own XML report, the launcher's record
-of the test process (exit status, signal, timeout), CTest's captured output (for the teaching
-message), sanitizer reports, and compiler errors. Pure functions over text, unit-tested in
-scripts/tests/test_grade_verdicts.py.
+"""How the grader reads what happened to a test: the launcher's record of the test process (exit
+status, signal, timeout, and the records the test main wrote on its verdict channel), CTest's
+captured output (for the teaching message), sanitizer reports, and compiler errors. Pure functions
+over text, unit-tested in scripts/tests/test_grade_verdicts.py.
 
-A test passes only when its process exited 0 AND GoogleTest's report exists, names that test and
-says it ran and passed: a submission that ends the process early (exit(0) from a static
-initialiser) or prints a fake "[  PASSED  ]" line gets no points."""
+A test passes only when its process exited 0 AND its verdict channel carried exactly what the test
+main writes for that test and nothing else: its start, its end saying "passed", and "run
+complete" (written before static destructors run). A submission that ends the process early
+(exit(0) from a static initialiser), prints a fake "[  PASSED  ]" line, or rewrites a report after
+the tests gets no points; a test main's record written twice (a forgery beside the real one) is
+refused too."""
 
 from __future__ import annotations
 
@@ -13,12 +16,10 @@ import dataclasses
 import json
 import pathlib
 import re
-import xml.etree.ElementTree as ET
 
 from grade_results import Outcome, clip
 
 NOT_IMPLEMENTED = "not implemented yet"
-REPORT_LIMIT = 4 << 20  # bytes of a GoogleTest report the grader is willing to parse
 
 SIGNALS = [  # CTest's words for how a test died -> plain words
     ("segfault", "SIGSEGV, a segmentation fault: an invalid memory access (a dangling reference to a "
@@ -32,6 +33,7 @@ SIGNALS = [  # CTest's words for how a test died -> plain words
     ("child killed", "killed by a signal (out of memory, or the machine stopped it)"),
     ("cpu time", "SIGXCPU: it used more CPU time than the grader allows"),
     ("file size", "SIGXFSZ: it wrote a file larger than the grader allows"),
+    ("bad system call", "SIGSYS: it made a system call the grader forbids"),
 ]
 
 
@@ -53,6 +55,22 @@ def compiler_errors(log_text: str, tree: pathlib.Path) -> str:
             break
     return "\n".join(picked[:24]) if picked else "\n".join(lines[-24:])
 
+
+
+def build_stopped(status: int, output: str, limit: float) -> str:
+    """Plain words when a build did not fail by itself but was stopped (its time limit, a signal,
+    a compiler killed for memory), else "": such a build is never called "does not compile"."""
+    if status == 124:
+        return f"it took longer than the grader allows ({limit:g} s)"
+    if status < 0 or status in (128 + 9, 128 + 15):
+        number = -status if status < 0 else status - 128
+        return f"the build's processes were killed (signal {number}), not by a compiler error"
+    killed = re.search(r"(Killed signal terminated program \S+|killed by signal \d+|"
+                       r"virtual memory exhausted|out of memory allocating|cannot allocate memory)", output)
+    if status != 0 and killed:
+        return (f"the compiler was stopped ({killed.group(1)}): it ran out of the memory the grader "
+                f"allows a build, or something killed it")
+    return ""
 
 
 def signal_words(detail: str) -> str:
@@ -97,10 +115,21 @@ def describe(outcome: Outcome, status: str, detail: str, output: str, seconds: f
     elif status == "not-run":
         outcome.status = "not-run"
         outcome.words = "did not run (its test program is missing)"
+    elif status == "forbidden":
+        outcome.status = "crashed"
+        outcome.words = (f"crashed: it made a system call the grader forbids: {detail} (a test may "
+                         f"only compute, use threads, read files and print)")
     elif status == "ended-early":
         outcome.status = "failed"
-        outcome.words = ("failed: the program ended before the test ran (an exit() call?): it exited "
-                         "with status 0 but GoogleTest never reported this test")
+        outcome.words = {
+            "unfinished": "failed: the program ended while the test ran (an exit() call?): it exited "
+                          "with status 0 but GoogleTest never finished this test",
+            "incomplete": "failed: the program ended after the test but before the test run "
+                          "completed (an exit() call?), so the grader cannot trust its result",
+            "forged": "failed: the test's verdict channel carried records GoogleTest does not write "
+                      "(a forged verdict?), so the grader cannot trust its result",
+        }.get(detail, "failed: the program ended before the test ran (an exit() call?): it exited "
+                      "with status 0 but GoogleTest never reported this test")
     else:
         outcome.status = "failed"
         if NOT_IMPLEMENTED in output:
@@ -159,37 +188,61 @@ def sanitizer_report(output: str, tree: str = "") -> tuple[str, str] | None:
 
 @dataclasses.dataclass
 class GtestVerdict:
-    """What GoogleTest's XML report says about one test: ran | passed | failed | skipped | absent."""
+    """What the verdict channel says about one test: passed | failed | skipped | absent (never
+    started) | unfinished (started, never ended) | incomplete (ended, but the run never completed)
+    | forged (records the test main does not write) | forbidden (a refused system call, in `call`)."""
     state: str
     message: str = ""
+    call: str = ""
 
 
-def read_gtest_report(path: pathlib.Path, test: str) -> GtestVerdict:
-    """The verdict of `test` ('Suite.Name') in a GoogleTest XML report written by that test's
-    process. A missing, oversized, unparsable or silent report is 'absent'."""
+# A refused system call's name -> plain words (grade_seccomp.py's filter).
+CALL_WORDS = {"open": "open for writing", "openat": "openat for writing", "creat": "creat (a new file)",
+              "execve": "execve (running another program)", "execveat": "execveat (running another program)",
+              "clone": "clone (a new process)", "fork": "fork", "vfork": "vfork", "socket": "socket (the network)",
+              "connect": "connect (the network)", "kill": "kill (a signal to another process)",
+              "unlink": "unlink (removing a file)", "unlinkat": "unlinkat (removing a file)",
+              "rename": "rename", "renameat": "renameat", "renameat2": "renameat2",
+              "ptrace": "ptrace", "write": "write to a file other than stdout and stderr",
+              "pwrite64": "pwrite64 (writing a file)"}
+
+
+def call_name(number: int) -> str:
+    """The name of x86-64 system call `number` (libseccomp's table), else its number."""
     try:
-        if path.stat().st_size > REPORT_LIMIT:
-            return GtestVerdict("absent", "its report is too large to be GoogleTest's")
-        root = ET.fromstring(path.read_bytes())
-    except (OSError, ET.ParseError):
-        return GtestVerdict("absent")
-    return verdict_from_xml(root, test)
+        import seccomp  # noqa: PLC0415 - Debian's python3-seccomp, only where the grader runs
+        return seccomp.resolve_syscall(seccomp.Arch.NATIVE, number).decode()
+    except (ImportError, ValueError, OSError, AttributeError):
+        return f"system call {number}"
 
 
-def verdict_from_xml(root: ET.Element, test: str) -> GtestVerdict:
-    suite_name, _, name = test.partition(".")
-    found = [case for case in root.iter("testcase")
-             if case.get("classname") == suite_name and case.get("name") == name]
-    if len(found) != 1:
+def verdict_from_channel(text: str, test: str) -> GtestVerdict:
+    """The verdict of `test` ('Suite.Name') from the records its process wrote on the verdict
+    channel (common/testing/test_main.cpp says what they are)."""
+    records = [line.split("\t") for line in text.split("\n") if line]
+    for fields in records:
+        if fields[0] == "forbidden" and len(fields) == 2 and fields[1].isdigit():
+            name = call_name(int(fields[1]))
+            return GtestVerdict("forbidden", call=CALL_WORDS.get(name, name))
+    kinds = [fields[0] for fields in records]
+    shapes = {"start": 2, "end": 4, "complete": 2}
+    if any(shapes.get(fields[0]) != len(fields) for fields in records) \
+            or any(kinds.count(kind) > 1 for kind in shapes) \
+            or any(fields[1] != test for fields in records if fields[0] in ("start", "end")) \
+            or kinds not in (["start", "end", "complete"], ["start", "end"], ["start"], ["complete"], []):
+        return GtestVerdict("forged", "its verdict channel carried records the test main does not write")
+    if "start" not in kinds:
         return GtestVerdict("absent")
-    case = found[0]
-    failures = case.findall("failure") + case.findall("error")
-    if failures:
-        return GtestVerdict("failed", (failures[0].get("message") or "").strip())
-    if case.get("status") != "run" or case.get("result", "completed") != "completed":
-        return GtestVerdict("skipped" if case.get("result") == "skipped"
-                            or case.findall("skipped") else "absent")
-    return GtestVerdict("passed")
+    if "end" not in kinds:
+        return GtestVerdict("unfinished")
+    state, message = records[1][2], records[1][3]
+    if state not in ("passed", "failed", "skipped"):
+        return GtestVerdict("forged", f"an unknown test state {state[:40]!r}")
+    if state == "passed" and "complete" not in kinds:
+        return GtestVerdict("incomplete")
+    if state == "passed" and records[2][1] != "0":
+        return GtestVerdict("failed", "the test run reported a failure")
+    return GtestVerdict(state, message)
 
 
 @dataclasses.dataclass
@@ -199,19 +252,23 @@ class LaunchRecord:
     signal: int | None
     timed_out: bool
     seconds: float = 0.0
+    channel: str = ""  # the verdict channel's records, as read
+    channel_overflow: bool = False
 
 
 def read_launch_record(path: pathlib.Path) -> LaunchRecord | None:
     try:
         data = json.loads(path.read_text())
         return LaunchRecord(exit=data.get("exit"), signal=data.get("signal"),
-                            timed_out=bool(data.get("timed_out")), seconds=float(data.get("seconds", 0)))
+                            timed_out=bool(data.get("timed_out")), seconds=float(data.get("seconds", 0)),
+                            channel=str(data.get("channel", "")),
+                            channel_overflow=bool(data.get("channel_overflow")))
     except (OSError, ValueError, TypeError):
         return None
 
 
 SIGNAL_NAMES = {11: "segfault", 6: "abort", 4: "illegal", 8: "numerical", 7: "bus", 9: "child killed",
-                24: "cpu time", 25: "file size"}
+                24: "cpu time", 25: "file size", 31: "bad system call"}
 SIGNAL_WORDS_EXTRA = {
     24: "killed for using more CPU time than the sandbox allows (SIGXCPU)",
     25: "killed for writing a file larger than the sandbox allows (SIGXFSZ)",
@@ -219,18 +276,24 @@ SIGNAL_WORDS_EXTRA = {
 
 
 def final_status(ctest_status: str, record: LaunchRecord | None, verdict: GtestVerdict) -> tuple[str, str]:
-    """(status, detail) of a test from the three witnesses. status is one of passed, failed,
-    timeout, crashed, not-run, ended-early; detail is a signal's name for crashed."""
+    """(status, detail) of a test from the launcher's record and the verdict channel's (CTest's
+    word counts only for a test the launcher never ran). status is one of passed, failed, timeout,
+    crashed, forbidden, not-run, ended-early; detail is a signal's name for crashed, the refused
+    call for forbidden, what was wrong for ended-early."""
     if record is None:  # the launcher never ran it: CTest's word, but never a pass
         return ("not-run", "") if ctest_status in ("not-run", "passed") else (ctest_status, "")
     if record.timed_out:
         return "timeout", ""
+    if verdict.state == "forbidden":
+        return "forbidden", verdict.call
     if record.signal:
         return "crashed", SIGNAL_NAMES.get(record.signal, f"signal {record.signal}")
     if record.exit == 3 and ctest_status == "timeout":  # parlab's bounded waits
         return "timeout", ""
     if record.exit != 0:
         return ("timeout", "") if record.exit == 3 else ("failed", "")
+    if record.channel_overflow:
+        return "ended-early", "forged"
     if verdict.state == "passed":
         return "passed", ""
     if verdict.state == "failed":

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
+import subprocess
+import sys
+import tempfile
 import unittest
+from unittest import mock
 
 import grade_launch
 import grade_sandbox as gs
@@ -21,7 +26,7 @@ class WrapTest(unittest.TestCase):
         self.assertIn("--nproc=512", command)
         text = " ".join(command)
         for part in ("--unshare-all", "--die-with-parent", "--ro-bind /t /t", "--bind /b /b",
-                     "--bind /r/o /out", "--tmpfs /tmp", "--clearenv", "-- prog --x"):
+                     "--bind /r/o /out", f"--size {gs.TMP_BYTES} --tmpfs /tmp", "--clearenv", "-- prog --x"):
             self.assertIn(part, text)
         self.assertNotIn("/root", text)
 
@@ -58,3 +63,43 @@ class LaunchTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class UidPerRunTest(unittest.TestCase):
+    def test_two_runs_never_share_a_uid_and_an_override_held_elsewhere_is_refused(self):
+        with tempfile.TemporaryDirectory() as folder, mock.patch.object(gs, "LOCKS", pathlib.Path(folder)), \
+                mock.patch.object(gs, "_held", []), mock.patch.dict(os.environ, {}, clear=False):
+            os.environ.pop("PARLAB_SANDBOX_UID", None)
+            first = gs.claim_uid()
+            # A second run is another process: its flock on the same file must fail.
+            other = subprocess.run([sys.executable, "-c", (
+                "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR)\n"
+                "try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB); print('free')\n"
+                "except BlockingIOError: print('held')"), f"{folder}/{first}.lock"],
+                capture_output=True, text=True)
+            self.assertEqual(other.stdout.strip(), "held", "a claimed uid's lock is held for the run")
+            os.environ["PARLAB_SANDBOX_UID"] = "64999"
+            self.assertEqual(gs.claim_uid(), 64999)
+
+
+SECCOMP_STAGE = pathlib.Path(__file__).resolve().parents[1] / "lib" / "grade_seccomp.py"
+
+
+@unittest.skipUnless(list(pathlib.Path("/usr/lib/python3/dist-packages").glob("seccomp*.so")),
+                     "Debian's python3-seccomp is not installed")
+class SeccompStageTest(unittest.TestCase):
+    def run_stage(self, *program):
+        return subprocess.run(["/usr/bin/python3", "-I", "-S", str(SECCOMP_STAGE), "--verdict-fd", "1", "--",
+                               *program], capture_output=True, text=True, timeout=60)
+
+    def test_reading_and_printing_are_allowed(self):
+        done = self.run_stage("/usr/bin/head", "-n", "1", "/proc/self/status")
+        self.assertEqual((done.returncode, done.stdout[:5]), (0, "Name:"), done.stderr)
+
+    def test_writing_a_file_running_a_program_and_forking_are_refused(self):
+        with tempfile.TemporaryDirectory() as folder:
+            target = pathlib.Path(folder) / "written"
+            self.assertEqual(self.run_stage("/usr/bin/touch", str(target)).returncode, -31)
+            self.assertFalse(target.exists(), "a file opened for writing under the filter")
+            self.assertEqual(self.run_stage("/usr/bin/sh", "-c", f"/usr/bin/true; echo > {target}").returncode, -31)
+            self.assertFalse(target.exists())

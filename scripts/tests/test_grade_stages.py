@@ -38,15 +38,20 @@ class RulesTest(unittest.TestCase):
 
 
 class VerdictOfTest(unittest.TestCase):
-    def test_exit_zero_without_report_is_an_early_end(self):
+    def test_exit_zero_without_the_channels_records_is_an_early_end(self):
         with tempfile.TemporaryDirectory() as folder:
             reports = pathlib.Path(folder)
-            (reports / "S.T.status.json").write_text(json.dumps({"exit": 0, "signal": None, "timed_out": False}))
+            record = {"exit": 0, "signal": None, "timed_out": False, "channel": ""}
+            (reports / "S.T.status.json").write_text(json.dumps(record))
             self.assertEqual(grade.verdict_of(reports, "S.T", None)[0], "ended-early")
+            # A report file beside it, as GoogleTest's XML once was, counts for nothing.
             (reports / "S.T").mkdir()
             (reports / "S.T" / "report.xml").write_text(
                 '<testsuites><testsuite><testcase classname="S" name="T" status="run" result="completed"/>'
                 '</testsuite></testsuites>')
+            self.assertEqual(grade.verdict_of(reports, "S.T", None)[0], "ended-early")
+            record["channel"] = "start\tS.T\nend\tS.T\tpassed\t\ncomplete\t0\n"
+            (reports / "S.T.status.json").write_text(json.dumps(record))
             self.assertEqual(grade.verdict_of(reports, "S.T", None)[0], "passed")
 
 

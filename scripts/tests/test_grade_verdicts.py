@@ -1,48 +1,48 @@
-"""grade_verdicts.py: a test passes only when GoogleTest's report and the exit status agree."""
+"""grade_verdicts.py: a test passes only when its verdict channel and the exit status agree."""
 
 from __future__ import annotations
 
 import pathlib
-import tempfile
 import unittest
-import xml.etree.ElementTree as ET
 
 import grade_verdicts as v
 from grade_results import Outcome
 
-REPORT = """<?xml version="1.0" encoding="UTF-8"?>
-<testsuites tests="1" failures="0" name="AllTests">
-  <testsuite name="CopyingThreads" tests="1">
-    <testcase name="Sums" status="run" result="completed" classname="CopyingThreads"/>
-    <testcase name="Fails" status="run" result="completed" classname="CopyingThreads">
-      <failure message="Expected 3, got 4" type=""/>
-    </testcase>
-    <testcase name="Skips" status="run" result="skipped" classname="CopyingThreads"><skipped/></testcase>
-    <testcase name="Disabled" status="notrun" result="suppressed" classname="CopyingThreads"/>
-  </testsuite>
-</testsuites>"""
+T = "CopyingThreads.Sums"
 
 
-class GtestReportTest(unittest.TestCase):
-    def verdict(self, test):
-        return v.verdict_from_xml(ET.fromstring(REPORT), test).state
+def channel(*records: str) -> str:
+    return "".join(r + "\n" for r in records)
+
+
+class VerdictChannelTest(unittest.TestCase):
+    def verdict(self, *records, test=T):
+        return v.verdict_from_channel(channel(*records), test)
 
     def test_reads_each_kind_of_result(self):
-        self.assertEqual(self.verdict("CopyingThreads.Sums"), "passed")
-        self.assertEqual(self.verdict("CopyingThreads.Fails"), "failed")
-        self.assertEqual(self.verdict("CopyingThreads.Skips"), "skipped")
-        self.assertEqual(self.verdict("CopyingThreads.Disabled"), "absent")
+        self.assertEqual(self.verdict(f"start\t{T}", f"end\t{T}\tpassed\t", "complete\t0").state, "passed")
+        failed = self.verdict(f"start\t{T}", f"end\t{T}\tfailed\tt.cpp:3: Expected 3", "complete\t1")
+        self.assertEqual((failed.state, failed.message), ("failed", "t.cpp:3: Expected 3"))
+        self.assertEqual(self.verdict(f"start\t{T}", f"end\t{T}\tskipped\t", "complete\t0").state, "skipped")
 
-    def test_a_report_that_does_not_name_the_test_is_absent(self):
-        self.assertEqual(self.verdict("CopyingThreads.Other"), "absent")
-        self.assertEqual(self.verdict("Other.Sums"), "absent")
+    def test_a_run_that_never_reached_or_finished_the_test_is_not_a_pass(self):
+        self.assertEqual(self.verdict().state, "absent")
+        self.assertEqual(self.verdict("complete\t0").state, "absent")
+        self.assertEqual(self.verdict(f"start\t{T}").state, "unfinished")
+        self.assertEqual(self.verdict(f"start\t{T}", f"end\t{T}\tpassed\t").state, "incomplete")
 
-    def test_a_missing_or_broken_file_is_absent(self):
-        with tempfile.TemporaryDirectory() as folder:
-            path = pathlib.Path(folder) / "report.xml"
-            self.assertEqual(v.read_gtest_report(path, "A.B").state, "absent")
-            path.write_text("<testsuites><testcase")
-            self.assertEqual(v.read_gtest_report(path, "A.B").state, "absent")
+    def test_extra_duplicate_or_foreign_records_are_a_forgery(self):
+        real = [f"start\t{T}", f"end\t{T}\tpassed\t", "complete\t0"]
+        self.assertEqual(self.verdict(*real, *real).state, "forged")
+        self.assertEqual(self.verdict(*real, test="CopyingThreads.Other").state, "forged")
+        self.assertEqual(self.verdict(f"end\t{T}\tpassed\t", f"start\t{T}", "complete\t0").state, "forged")
+        self.assertEqual(self.verdict(*real, "PASSED").state, "forged")
+        self.assertEqual(self.verdict(f"start\t{T}", f"end\t{T}\tgreat\t", "complete\t0").state, "forged")
+
+    def test_a_refused_system_call_is_named(self):
+        refused = self.verdict(f"start\t{T}", "forbidden\t257")  # x86-64 openat
+        self.assertEqual(refused.state, "forbidden")
+        self.assertIn("openat", refused.call)
 
 
 class FinalStatusTest(unittest.TestCase):
@@ -66,6 +66,12 @@ class FinalStatusTest(unittest.TestCase):
         self.assertEqual(crashed, ("crashed", "segfault"))
         self.assertEqual(v.final_status("failed", v.LaunchRecord(None, 9, True), self.absent)[0], "timeout")
         self.assertEqual(v.final_status("failed", v.LaunchRecord(3, None, False), self.absent)[0], "timeout")
+
+    def test_a_forbidden_call_and_an_overflowing_channel_are_not_passes(self):
+        record = v.LaunchRecord(exit=None, signal=31, timed_out=False)
+        self.assertEqual(v.final_status("failed", record, v.GtestVerdict("forbidden", call="x"))[0], "forbidden")
+        flood = v.LaunchRecord(exit=0, signal=None, timed_out=False, channel_overflow=True)
+        self.assertEqual(v.final_status("passed", flood, self.passed)[0], "ended-early")
 
     def test_no_launcher_record_is_never_a_pass(self):
         self.assertNotEqual(v.final_status("passed", None, self.passed)[0], "passed")
@@ -91,6 +97,21 @@ class DescribeTest(unittest.TestCase):
         self.assertIn("larger than the grader allows", self.outcome("crashed", "file size").words)
         self.assertIn("ran out of memory", self.outcome("crashed", "abort", "what(): std::bad_alloc").words)
         self.assertIn("timed out after 30 s: a hint", self.outcome("timeout").words)
+        self.assertIn("a system call the grader forbids: openat for writing",
+                      self.outcome("forbidden", "openat for writing").words)
+
+
+class BuildStoppedTest(unittest.TestCase):
+    def test_a_stopped_build_is_never_a_compile_error(self):
+        self.assertIn("longer than the grader allows (900 s)", v.build_stopped(124, "", 900))
+        self.assertIn("killed (signal 9)", v.build_stopped(-9, "", 900))
+        self.assertIn("killed (signal 9)", v.build_stopped(137, "", 900))
+        self.assertIn("the compiler was stopped (Killed signal terminated program cc1plus)",
+                      v.build_stopped(1, "g++: fatal error: Killed signal terminated program cc1plus", 900))
+
+    def test_a_real_compile_error_or_success_is_not_a_stop(self):
+        self.assertEqual(v.build_stopped(1, "a.hpp:3:1: error: expected ';'", 900), "")
+        self.assertEqual(v.build_stopped(0, "", 900), "")
 
 
 class SanitizerAndCompilerTest(unittest.TestCase):
