@@ -106,7 +106,7 @@ _SIGNALS = [("segfault", "SIGSEGV"), ("subprocess aborted", "SIGABRT"), ("illega
             ("interrupt", "SIGINT")]
 
 # Lines GoogleTest writes around an assertion's own message: the expressions and their values.
-_GTEST_FRAME = re.compile(
+GTEST_FRAME = re.compile(
     r"^(Expected equality of these values:|Expected: |Value of: |  Actual: |Which is: |"
     r"Failed$|Expected .*, actual: |The difference between |Expected: \(|With diff:|"
     r"\s{2,}\S)")
@@ -144,7 +144,7 @@ def first_message_line(result: TestResult) -> str:
             match = exception.search(follow)
             if match:
                 return match.group(1)
-            if follow.strip() and not _GTEST_FRAME.match(follow):
+            if follow.strip() and not GTEST_FRAME.match(follow):
                 return follow.strip()
         return next((f.strip() for f in block if f.strip()), "")
     for line in lines:  # no assertion failed: an uncaught exception or a sanitizer's summary

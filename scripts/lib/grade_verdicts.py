@@ -17,6 +17,7 @@ import json
 import pathlib
 import re
 
+from ctest_results import GTEST_FRAME
 from grade_results import Outcome, clip
 
 NOT_IMPLEMENTED = "not implemented yet"
@@ -135,8 +136,12 @@ def describe(outcome: Outcome, status: str, detail: str, output: str, seconds: f
         if NOT_IMPLEMENTED in output:
             outcome.words = f"failed: {NOT_IMPLEMENTED} (the starter still throws NotImplemented)"
         else:
-            first = next((line.strip() for line in failure_excerpt(output).splitlines()
-                          if line.strip() and "Failure" not in line), "")
+            # The test's own sentence first (the rule), as scripts/test shows it: GoogleTest's
+            # frame lines ("Value of: ...", "Expected: ...") are skipped; the output keeps them.
+            lines = [line for line in failure_excerpt(output).splitlines()
+                     if line.strip() and "Failure" not in line]
+            first = next((line.strip() for line in lines if not GTEST_FRAME.match(line)),
+                         lines[0].strip() if lines else "")
             outcome.words = "failed" + (f": {first[:160]}" if first else "")
 
 

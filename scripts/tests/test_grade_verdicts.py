@@ -93,6 +93,15 @@ class DescribeTest(unittest.TestCase):
         self.assertTrue(v.not_implemented(outcome))
         self.assertIn("not implemented yet", outcome.words)
 
+    def test_a_failure_says_the_tests_own_sentence_before_the_assertion(self):
+        output = ("x_test.cpp:290: Failure\nValue of: b_ran_after_a\n  Actual: true\nExpected: false\n"
+                  "join ran b only after a returned\nRule: join pushes b first")
+        outcome = self.outcome("failed", output=output)
+        self.assertEqual(outcome.words, "failed: join ran b only after a returned")
+        self.assertIn("Value of: b_ran_after_a", outcome.output)  # the raw assertion stays after it
+        bare = self.outcome("failed", output="x.cpp:1: Failure\nValue of: x\n  Actual: false\nExpected: true")
+        self.assertEqual(bare.words, "failed: Value of: x")  # no sentence: the assertion itself
+
     def test_limits_of_the_sandbox_are_named(self):
         self.assertIn("larger than the grader allows", self.outcome("crashed", "file size").words)
         self.assertIn("ran out of memory", self.outcome("crashed", "abort", "what(): std::bad_alloc").words)
