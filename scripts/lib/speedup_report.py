@@ -118,43 +118,6 @@ def main(argv: list[str] | None = None) -> int:
         if pngs:
             print("Charts: " + ", ".join(str(path) for path in pngs) + " (an .svg beside each)")
     return 0
-    if not args.json or args.machine is None or args.out is None:
-        parser.error("the benchmark JSON files, --machine and --out are required")
-
-    figures, _ = load(args.json, args.mine)
-    if not figures:
-        print("speedup_report: the benchmark files hold no results", file=sys.stderr)
-        return 1
-    machine = json.loads(args.machine.read_text())
-    report = Report(figures, int(machine.get("cores", 1)))
-    report.skipped = skipped_stages(args.mine)
-    goal_runs = Report(load(args.goal_runs)[0], report.cores) if args.goal_runs else None
-    verdicts = [judge(report, goal, goal_runs) for goal in goals]
-    args.out.mkdir(parents=True, exist_ok=True)
-    text = markdown(report, machine, goals, goal_runs)
-    (args.out / "speedup.md").write_text(text)
-    if not args.no_charts:
-        written = charts(report, args.out)
-    if args.print == "all":
-        print(text)
-    elif args.print == "main":
-        sizes = sorted({k.n for k in figures if k.workload == "sum_doubled"})
-        print(header(machine))
-        if sizes:  # a --filter run may have measured no sum_doubled at all
-            print(report.sum_table(10**6 if 10**6 in sizes else sizes[-1]))
-        else:
-            print(f"(no sum_doubled benchmark in this run; every table is in {args.out / 'speedup.md'})")
-        if report.mine_table():
-            print(report.mine_table())
-        if report.skipped:
-            print(skipped_note(report.skipped))
-    if args.print != "none":
-        measured = [v for v in verdicts if v.ratio is not None]
-        print(f"Goals of the reference solutions ({sum(bool(v.met) for v in measured)} of "
-              f"{len(measured)} measured goals met; {len(verdicts) - len(measured)} not measured in this run):")
-        for verdict in verdicts:
-            print("  " + verdict.line())
-    return 0
 
 
 if __name__ == "__main__":
