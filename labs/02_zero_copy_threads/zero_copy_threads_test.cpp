@@ -277,17 +277,25 @@ TEST(ForEachChunk, RethrowsOnlyAfterEveryWorkerHasFinished) {
 TEST(ForEachChunk, RethrowsTheLowestChunksExceptionNotTheFirstInTime) {
   parlab::testing::finish_within(30s, "ForEachChunk.RethrowsTheLowestChunksException...", [] {
     const auto data = seed_data(400);
-    std::atomic<bool> last_threw{false};
+    // Set when chunk 3's thread ends: a thread_local's destructor runs at thread exit, after
+    // the exception chunk 3 threw has been caught and recorded on that thread.
+    static std::atomic<bool> last_thread_ended{false};
+    last_thread_ended.store(false);
+    struct MarksThreadEnd {
+      ~MarksThreadEnd() { last_thread_ended.store(true); }
+    };
     try {
-      // Chunk 3 throws at once; chunk 1 throws only after chunk 3 has (or after 5 s).
+      // Chunk 3 throws at once; chunk 1 throws only after chunk 3's thread has ended (or 5 s).
       for_each_chunk(std::span<const std::int32_t>(data), 4,
                      [&](std::span<const std::int32_t>, std::size_t index) {
                        if (index == 3) {
-                         last_threw.store(true);
+                         thread_local MarksThreadEnd marker;
+                         (void)marker;
                          throw std::runtime_error("chunk 3");
                        }
                        if (index == 1) {
-                         (void)parlab::testing::eventually(5s, [&] { return last_threw.load(); });
+                         (void)parlab::testing::eventually(
+                             5s, [&] { return last_thread_ended.load(); });
                          throw std::runtime_error("chunk 1");
                        }
                      });
