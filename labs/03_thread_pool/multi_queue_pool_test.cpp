@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "pool_rules.hpp"
+#include "common/testing/pool_rules.hpp"
 
 namespace parlab::pool {
 namespace {

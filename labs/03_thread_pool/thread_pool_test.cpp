@@ -19,9 +19,9 @@
 #include "common/data.hpp"
 #include "common/instrument.hpp"
 #include "common/testing/map_sum_contract.hpp"
+#include "common/testing/pool_rules.hpp"
 #include "common/testing/thread_census.hpp"
 #include "common/workload.hpp"
-#include "pool_rules.hpp"
 
 namespace parlab::pool {
 namespace {
@@ -189,7 +189,7 @@ TEST(ThreadPool, MapSumRunsOnThePoolsWorkersNeverTheCaller) {
   bounded("map_sum, 100 calls", [] {
     ThreadPool pool(2);
     const auto data = seed_data(1'000);
-    parlab::testing::ThreadCensus census;  // kernel thread ids: see pool_rules.hpp
+    parlab::testing::ThreadCensus census;  // kernel thread ids: see common/testing/pool_rules.hpp
     ThreadRecorder recorder;
     const auto recorded = [&](std::int32_t x) {
       census.record();

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/testing/allocation_hook.hpp"  // this test program's operator new
 #include "common/testing/bounded.hpp"
 
 namespace parlab::steal {
@@ -29,60 +30,6 @@ using parlab::testing::finish_within;
 
 // Items are small integers stored as pointer-sized values (what the scheduler stores: Job*).
 using Item = std::uintptr_t;
-
-// The owner, stopped in the middle of push(): every allocation in this test binary goes through
-// the operator new below, and a thread that sets stop_in_next_allocation stops in its next one
-// until pause_owner() is done. A deque that grows must allocate, inside push(), so this is a
-// point in the middle of an owner's operation that the test can reach without touching the
-// deque's code. ThreadSanitizer's runtime defines operator new itself, so under TSan there is no
-// hook and the test that needs it is skipped (release and asan check it).
-#if defined(__SANITIZE_THREAD__)
-#define PARLAB_STOP_IN_ALLOCATION 0
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define PARLAB_STOP_IN_ALLOCATION 0
-#endif
-#endif
-#ifndef PARLAB_STOP_IN_ALLOCATION
-#define PARLAB_STOP_IN_ALLOCATION 1
-#endif
-#if PARLAB_STOP_IN_ALLOCATION
-thread_local bool stop_in_next_allocation = false;
-// What the stopped owner does; set by the test before it arms the hook.
-void (*pause_owner)() = nullptr;
-#endif
-
-}  // namespace
-}  // namespace parlab::steal
-
-#if PARLAB_STOP_IN_ALLOCATION
-// g++ flags free() inside operator delete as a new/delete mismatch; here it is the point.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void* operator new(std::size_t size) {
-  if (parlab::steal::stop_in_next_allocation) {
-    parlab::steal::stop_in_next_allocation = false;
-    parlab::steal::pause_owner();
-  }
-  if (void* memory = std::malloc(size == 0 ? 1 : size)) {
-    return memory;
-  }
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return ::operator new(size); }
-void operator delete(void* memory) noexcept { std::free(memory); }
-void operator delete[](void* memory) noexcept { ::operator delete(memory); }
-void operator delete(void* memory, std::size_t) noexcept { ::operator delete(memory); }
-void operator delete[](void* memory, std::size_t) noexcept { ::operator delete(memory); }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-#endif  // PARLAB_STOP_IN_ALLOCATION
-
-namespace parlab::steal {
-namespace {
 
 TEST(ChaseLevDeque, StartsEmptyForTheOwnerAndForThieves) {
   finish_within(30s, "StartsEmptyForTheOwnerAndForThieves", [] {
@@ -468,7 +415,7 @@ TEST(ChaseLevDeque, OwnerAndThiefNeverBothTakeTheSameItemInAMillionStoreBufferRa
 // (a mutex around a std::deque, a spin lock) makes the thief wait for the owner, which waits for
 // the thief: the steal completes only after the owner gives up.
 TEST(ChaseLevDeque, AThiefStealsWhileTheOwnerIsStoppedInsidePush) {
-#if !PARLAB_STOP_IN_ALLOCATION
+#if !PARLAB_ALLOCATION_HOOK
   GTEST_SKIP() << "ThreadSanitizer owns operator new: no hook in the owner's allocation";
 #else
   finish_within(60s, "a steal while the owner is stopped inside push()", [] {
@@ -478,7 +425,8 @@ TEST(ChaseLevDeque, AThiefStealsWhileTheOwnerIsStoppedInsidePush) {
     owner_stopped.store(false);
     thief_returned.store(false);
     steal_returned_while_stopped = false;
-    pause_owner = [] {
+    // The owner stops inside its allocation (the hook of common/testing/allocation_hook.hpp).
+    void (*const pause_owner)() = [] {
       owner_stopped.store(true, std::memory_order_release);
       // acquire: pairs with the thief's release store.
       steal_returned_while_stopped = parlab::testing::eventually(
@@ -508,13 +456,13 @@ TEST(ChaseLevDeque, AThiefStealsWhileTheOwnerIsStoppedInsidePush) {
     std::exception_ptr owner_error;
     try {
       while (!owner_stopped.load(std::memory_order_relaxed) && pushed < kMaxItems) {
-        stop_in_next_allocation = true;  // the owner's thread: only its own allocations stop
+        parlab::testing::allocation::pause_in_next = pause_owner;  // this thread's only
         deque.push(pushed + 1);
-        stop_in_next_allocation = false;
+        parlab::testing::allocation::pause_in_next = nullptr;
         ++pushed;
       }
     } catch (...) {
-      stop_in_next_allocation = false;
+      parlab::testing::allocation::pause_in_next = nullptr;
       owner_error = std::current_exception();
     }
     const bool stopped = owner_stopped.load(std::memory_order_relaxed);

@@ -22,7 +22,9 @@
 #include <variant>
 #include <vector>
 
+#include "common/testing/allocation_hook.hpp"  // this test program's operator new
 #include "common/testing/bounded.hpp"
+#include "common/testing/forced_steal.hpp"
 
 namespace parlab::steal {
 namespace {
@@ -30,51 +32,9 @@ namespace {
 using namespace std::chrono_literals;
 using parlab::testing::eventually;
 using parlab::testing::finish_within;
-
-// Every allocation in this test binary is counted, so that a test can show that join allocates
-// nothing per call. (Replacing the global operator new is allowed by the standard.)
-// ThreadSanitizer's runtime defines operator new itself, so under TSan nothing is counted and the
-// test is skipped; the release and asan builds check it.
-#if defined(__SANITIZE_THREAD__)
-#define PARLAB_COUNT_ALLOCATIONS 0
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define PARLAB_COUNT_ALLOCATIONS 0
-#endif
-#endif
-#ifndef PARLAB_COUNT_ALLOCATIONS
-#define PARLAB_COUNT_ALLOCATIONS 1
-#endif
-std::atomic<std::size_t> allocation_count{0};
-
-}  // namespace
-}  // namespace parlab::steal
-
-#if PARLAB_COUNT_ALLOCATIONS
-// g++ flags free() inside operator delete as a new/delete mismatch; here it is the point.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void* operator new(std::size_t size) {
-  parlab::steal::allocation_count.fetch_add(1, std::memory_order_relaxed);
-  if (void* memory = std::malloc(size == 0 ? 1 : size)) {
-    return memory;
-  }
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return ::operator new(size); }
-void operator delete(void* memory) noexcept { std::free(memory); }
-void operator delete[](void* memory) noexcept { ::operator delete(memory); }
-void operator delete(void* memory, std::size_t) noexcept { ::operator delete(memory); }
-void operator delete[](void* memory, std::size_t) noexcept { ::operator delete(memory); }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-#endif  // PARLAB_COUNT_ALLOCATIONS
-
-namespace parlab::steal {
-namespace {
+using parlab::testing::ForcedSteal;
+using parlab::testing::join_where_a_waits_for_b;
+using parlab::testing::Nothing;
 
 std::uint64_t fib(Scheduler& scheduler, int n) {
   if (n < 2) {
@@ -240,7 +200,7 @@ TEST(Join, CountsEveryJobExactlyOnce) {
 }
 
 TEST(Join, AllocatesNothingPerJoin) {
-  if (!PARLAB_COUNT_ALLOCATIONS) {
+  if (!PARLAB_ALLOCATION_HOOK) {
     GTEST_SKIP() << "ThreadSanitizer replaces operator new; allocations are counted in the other "
                     "builds";
   }
@@ -248,9 +208,9 @@ TEST(Join, AllocatesNothingPerJoin) {
       60s, "counting allocations during fib(18)", [] {
         Scheduler scheduler(2);
         (void)scheduler.run([&] { return fib(scheduler, 10); });  // warm up: deques, queues
-        const std::size_t before = allocation_count.load();
+        const std::size_t before = parlab::testing::allocation::count.load();
         ASSERT_EQ(scheduler.run([&] { return fib(scheduler, 18); }), fib_sequential(18));
-        const std::size_t allocations = allocation_count.load() - before;
+        const std::size_t allocations = parlab::testing::allocation::count.load() - before;
         EXPECT_LT(allocations, 100U)
             << "fib(18) makes " << fib_sequential(19) - 1 << " joins and allocated " << allocations
             << " times.\nRule: a join's job lives in the caller's stack frame (it cannot outlive "
@@ -268,25 +228,8 @@ TEST(Join, AnIdleWorkerStealsTheOtherSide) {
     Scheduler scheduler(2);
     const WorkerStats before0 = scheduler.stats(0);
     const WorkerStats before1 = scheduler.stats(1);
-    std::atomic<bool> b_started{false};
-    std::atomic<bool> a_returned{false};
-    bool b_ran_after_a = false;
-    std::optional<std::size_t> a_worker;
-    std::optional<std::size_t> b_worker;
-    bool a_saw_b = false;
-    scheduler.join(
-        [&] {
-          a_worker = Scheduler::current_worker();
-          // acquire: pairs with b's release store.
-          a_saw_b = eventually(20s, [&] { return b_started.load(std::memory_order_acquire); });
-          a_returned.store(true, std::memory_order_release);
-        },
-        [&] {
-          // acquire: pairs with a's release store.
-          b_ran_after_a = a_returned.load(std::memory_order_acquire);
-          b_worker = Scheduler::current_worker();
-          b_started.store(true, std::memory_order_release);
-        });
+    const auto [a_worker, b_worker, a_saw_b, b_ran_after_a] =
+        join_where_a_waits_for_b(scheduler, 20s);
     ASSERT_FALSE(b_ran_after_a)
         << "join ran b only after a returned: no other worker ever took b (a waited 20 s for b "
            "to start while worker "
@@ -373,16 +316,7 @@ TEST(Join, WaitsForTheOtherSideBeforeRethrowing) {
 TEST(Join, RethrowsAnExceptionFromAStolenSide) {
   finish_within(60s, "a stolen b that throws", [] {
     Scheduler scheduler(2);
-    std::atomic<bool> b_started{false};
-    EXPECT_THROW(scheduler.join(
-                     [&] {
-                       (void)eventually(20s,
-                                        [&] { return b_started.load(std::memory_order_acquire); });
-                     },
-                     [&] {
-                       b_started.store(true, std::memory_order_release);
-                       throw RightError();
-                     }),
+    EXPECT_THROW(join_where_a_waits_for_b(scheduler, 20s, Nothing{}, [] { throw RightError(); }),
                  RightError)
         << "an exception thrown by a thief running b must reach join's caller";
   });
@@ -421,33 +355,11 @@ TEST(Join, PropagatesExceptionsFromDeepInsideNestedJoins) {
 TEST(Join, AWaitingWorkerRunsWhatTheThiefForked) {
   finish_within(60s, "join(a, b) waiting while b = join(c, d) needs the waiter to run d", [] {
     Scheduler scheduler(2);
-    std::atomic<bool> b_started{false};
-    std::atomic<bool> d_started{false};
-    std::optional<std::size_t> a_worker;
-    std::optional<std::size_t> b_worker;
-    std::optional<std::size_t> d_worker;
-    bool a_saw_b = false;
-    bool c_saw_d = false;
-    scheduler.join(
-        [&] {
-          a_worker = Scheduler::current_worker();
-          // acquire: pairs with b's release store.
-          a_saw_b = eventually(20s, [&] { return b_started.load(std::memory_order_acquire); });
-        },
-        [&] {
-          b_worker = Scheduler::current_worker();
-          b_started.store(true, std::memory_order_release);
-          scheduler.join(
-              [&] {
-                // acquire: pairs with d's release store.
-                c_saw_d =
-                    eventually(10s, [&] { return d_started.load(std::memory_order_acquire); });
-              },
-              [&] {
-                d_worker = Scheduler::current_worker();
-                d_started.store(true, std::memory_order_release);
-              });
-        });
+    ForcedSteal c_and_d;  // b = join(c, d), where c waits for d
+    const auto [a_worker, b_worker, a_saw_b, b_ran_after_a] = join_where_a_waits_for_b(
+        scheduler, 20s, Nothing{}, [&] { c_and_d = join_where_a_waits_for_b(scheduler, 10s); });
+    const bool c_saw_d = c_and_d.a_saw_b;
+    const std::optional<std::size_t> d_worker = c_and_d.b_worker;
     ASSERT_TRUE(a_saw_b) << "b did not start within 20 s while a was running: the other worker "
                             "must steal it (see Join.AnIdleWorkerStealsTheOtherSide)";
     ASSERT_TRUE(a_worker.has_value() && b_worker.has_value() && d_worker.has_value());

@@ -24,6 +24,7 @@
 
 #include "common/instrument.hpp"
 #include "common/testing/bounded.hpp"
+#include "common/testing/forced_steal.hpp"
 
 namespace parlab::steal {
 namespace {
@@ -31,6 +32,9 @@ namespace {
 using namespace std::chrono_literals;
 using parlab::testing::eventually;
 using parlab::testing::finish_within;
+using parlab::testing::ForcedSteal;
+using parlab::testing::join_where_a_waits_for_b;
+using parlab::testing::Nothing;
 
 std::uint64_t fib(Scheduler& scheduler, int n) {
   if (n < 2) {
@@ -127,19 +131,10 @@ TEST(Sleeping, NewWorkWakesASleepingWorker) {
     Scheduler scheduler(2);
     scheduler.run([] {});
     std::this_thread::sleep_for(50ms);  // both workers are asleep now
-    std::atomic<bool> b_started{false};
-    std::optional<std::size_t> a_worker;
-    std::optional<std::size_t> b_worker;
-    bool a_saw_b = false;
-    scheduler.join(
-        [&] {
-          a_worker = Scheduler::current_worker();
-          a_saw_b = eventually(20s, [&] { return b_started.load(std::memory_order_acquire); });
-        },
-        [&] {
-          b_worker = Scheduler::current_worker();
-          b_started.store(true, std::memory_order_release);
-        });
+    const ForcedSteal seen = join_where_a_waits_for_b(scheduler, 20s);
+    const bool a_saw_b = seen.a_saw_b;
+    const std::optional<std::size_t> a_worker = seen.a_worker;
+    const std::optional<std::size_t> b_worker = seen.b_worker;
     EXPECT_TRUE(a_saw_b) << "b was pushed while the other worker slept, and nobody woke it.\n"
                             "Rule: pushing work wakes a sleeping worker if there is one.";
     EXPECT_NE(a_worker, b_worker);
@@ -149,15 +144,11 @@ TEST(Sleeping, NewWorkWakesASleepingWorker) {
 TEST(Sleeping, AFinishedStolenJobWakesItsSleepingOwner) {
   finish_within(60s, "a join whose owner sleeps until the thief finishes b", [] {
     Scheduler scheduler(2);
-    std::atomic<bool> b_started{false};
     std::atomic<bool> b_finished{false};
-    scheduler.join(
-        [&] { (void)eventually(20s, [&] { return b_started.load(std::memory_order_acquire); }); },
-        [&] {
-          b_started.store(true, std::memory_order_release);
-          std::this_thread::sleep_for(200ms);  // long enough for the owner to fall asleep
-          b_finished.store(true, std::memory_order_release);
-        });
+    (void)join_where_a_waits_for_b(scheduler, 20s, Nothing{}, [&] {
+      std::this_thread::sleep_for(200ms);  // long enough for the owner to fall asleep
+      b_finished.store(true, std::memory_order_release);
+    });
     EXPECT_TRUE(b_finished.load(std::memory_order_acquire))
         << "join returned before the stolen b had finished";
   });
@@ -215,20 +206,11 @@ TEST(Sleeping, NoWakeUpIsLostWhenWorkArrivesJustBeforeTheSleepAnnouncement) {
            "idle worker goes to sleep through sleep_unless() (sleep.hpp), which calls "
            "pause_point_before_sleep_announcement() first.";
     const std::optional<std::size_t> held = pause_point::caught_worker;
-    std::atomic<bool> b_started{false};
-    std::optional<std::size_t> a_worker;
-    std::optional<std::size_t> b_worker;
-    bool a_saw_b = false;
-    scheduler.join(
-        [&] {
-          a_worker = Scheduler::current_worker();
-          pause_point::release.store(true);  // b is on this worker's deque: let the other go
-          a_saw_b = eventually(10s, [&] { return b_started.load(); });
-        },
-        [&] {
-          b_worker = Scheduler::current_worker();
-          b_started.store(true);
-        });
+    const ForcedSteal seen = join_where_a_waits_for_b(scheduler, 10s, [] {
+      pause_point::release.store(true);  // b is on this worker's deque: let the other go
+    });
+    const bool a_saw_b = seen.a_saw_b;
+    const std::optional<std::size_t> b_worker = seen.b_worker;
     EXPECT_TRUE(a_saw_b)
         << "b did not start within 10 s. Worker " << (held ? std::to_string(*held) : "?")
         << " was held after its last search for work and before it announced that it may "
