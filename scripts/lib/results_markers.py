@@ -8,8 +8,12 @@ hold (docs/results/reference: raw/solution-*.json, one file per pass, and machin
 names a marker may hold:
 
     time W/S/N/T        the median real time of benchmark workload/stage/n/threads ("183 µs")
+    per-item W/S/N/T    the median divided by n: the time of one item, task or element
     ratio W/S/N/T / W/S/N/T
                         the first median over the second ("2.1x")
+    paired W/S/N/T / W/S/N/T
+                        the median over the passes of the two benchmarks' ratio within each
+                        pass, for contenders run side by side ("1.17")
     efficiency W/S/N/T  T1 / (P * TP): the sequential loop of the same workload and n over P times
                         the stage's median at P threads ("0.98")
     machine             machine.json's label (which machine the numbers come from)
@@ -27,6 +31,7 @@ import dataclasses
 import json
 import pathlib
 import re
+import statistics
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
@@ -69,11 +74,17 @@ class Results:
         kind, _, argument = name.strip().partition(" ")
         if kind == "time":
             return format_time(self.figure(argument).median_ns)
-        if kind == "ratio":
+        if kind == "per-item":
+            return format_time(self.figure(argument).median_ns / int(argument.split("/")[2]))
+        if kind in ("ratio", "paired"):
             top, slash, bottom = argument.partition(" / ")
             if not slash:
-                raise UnknownName(f"'{name}': a ratio is written 'ratio A / B'")
-            return ratio_text(self.figure(top).median_ns / self.figure(bottom).median_ns)
+                raise UnknownName(f"'{name}': a ratio is written '{kind} A / B'")
+            a, b = self.figure(top), self.figure(bottom)
+            if kind == "ratio":
+                return ratio_text(a.median_ns / b.median_ns)
+            both = sorted(set(a.by_pass) & set(b.by_pass))
+            return f"{statistics.median(a.by_pass[i] / b.by_pass[i] for i in both):.2f}"
         if kind == "efficiency":
             workload, _, n, threads = (argument.split("/") + ["", "", "", ""])[:4]
             sequential = self.figure(f"{workload}/sequential/{n}/1")
