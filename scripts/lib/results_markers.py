@@ -103,8 +103,8 @@ class Results:
 
 
 def ratio_text(ratio: float) -> str:
-    """A ratio to the precision the handouts argue with: 3.7x, 21x, 1,004x."""
-    return f"{ratio:.1f}x" if ratio < 10 else f"{ratio:,.0f}x"
+    """A ratio to the precision the handouts argue with: 0.85x, 3.72x, 21x, 1,004x."""
+    return f"{ratio:.2f}x" if ratio < 10 else f"{ratio:,.0f}x"
 
 
 @dataclasses.dataclass

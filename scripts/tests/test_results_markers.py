@@ -60,7 +60,7 @@ class ResultMarkers(unittest.TestCase):
     def test_each_name_gives_the_median_figure_it_names(self) -> None:
         self.assertEqual(self.results.value("time sum/sequential/1000/1"), "200 ns")
         self.assertEqual(self.results.value("time sum/pool/1000/2"), "125 ns")
-        self.assertEqual(self.results.value("ratio sum/sequential/1000/1 / sum/pool/1000/2"), "1.6x")
+        self.assertEqual(self.results.value("ratio sum/sequential/1000/1 / sum/pool/1000/2"), "1.60x")
         self.assertEqual(self.results.value("efficiency sum/pool/1000/2"), "0.80")
         self.assertEqual(self.results.value("machine"), "a test box")
         self.assertEqual(self.results.value("machine-date"), "2030-01-02")
