@@ -16,6 +16,8 @@ names a marker may hold:
                         pass, for contenders run side by side ("1.17")
     efficiency W/S/N/T  T1 / (P * TP): the sequential loop of the same workload and n over P times
                         the stage's median at P threads ("0.98")
+    goal ID             a goal's paired ratio from speedup.md's goal table ("0.94x"); goal-range ID
+                        its lowest and highest run ("0.80x – 1.02x"); goal-verdict ID ("met")
     machine             machine.json's label (which machine the numbers come from)
     machine-date        the day of the reference run (machine.json's date, YYYY-MM-DD)
     passes              how many passes the medians are taken over
@@ -51,6 +53,7 @@ class UnknownName(Exception):
 class Results:
     figures: dict[Key, Figure]
     machine: dict
+    goals: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def read(cls, folder: pathlib.Path) -> Results:
@@ -58,7 +61,14 @@ class Results:
         figures, _ = load(passes) if passes else ({}, {})
         machine_file = folder / "machine.json"
         machine = json.loads(machine_file.read_text()) if machine_file.is_file() else {}
-        return cls(figures, machine)
+        # The goal table of speedup.md: | id | what | measured (worst n) | lowest – highest | ...
+        goals = {}
+        report = folder / "speedup.md"
+        for line in report.read_text().splitlines() if report.is_file() else []:
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if len(cells) >= 7 and re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", cells[0]):
+                goals[cells[0]] = cells
+        return cls(figures, machine, goals)
 
     def figure(self, name: str) -> Figure:
         parts = name.strip().split("/")
@@ -90,6 +100,13 @@ class Results:
             sequential = self.figure(f"{workload}/sequential/{n}/1")
             parallel = self.figure(argument)
             return f"{sequential.median_ns / (int(threads) * parallel.median_ns):.2f}"
+        if kind in ("goal", "goal-range", "goal-verdict"):
+            if argument not in self.goals:
+                raise UnknownName(f"speedup.md has no goal '{argument}'")
+            cells = self.goals[argument]
+            if kind == "goal":
+                return cells[2].split(" (")[0]
+            return cells[3] if kind == "goal-range" else cells[-1]
         if kind in ("machine", "machine-date", "passes") and not argument:
             if kind == "passes":
                 if not self.figures:
