@@ -130,8 +130,8 @@ void BlockingLatch::wait() noexcept {
   // Block only when the answer is slow to come. On a VM, waking a blocked thread costs tens of
   // microseconds, about the time of a whole sum over 10^5 elements, so the caller first polls:
   // ~20 us of pauses (small jobs finish within it), then yields (which hands the CPU to workers
-  // that need it, but keeps this thread runnable), then blocks. Measured on the reference VM,
-  // map_sum over 10^6 ints took ~120 us blocking after the pauses and ~100 us with the yields.
+  // that need it, but keeps this thread runnable), then blocks: yielding before blocking keeps a
+  // job that ends soon after the pauses from paying a wake-up (docs/decisions.md, lab 4).
   constexpr int kPauses = 2000;
   constexpr int kYields = 100;
   // acquire: pairs with the release in set(); the job's outcome is visible once we see true.
