@@ -26,6 +26,10 @@ def write_results(folder: pathlib.Path, passes: list[dict[str, float]]) -> None:
     for index, times in enumerate(passes, start=1):
         data = {"context": {}, "benchmarks": [bench(name, ns) for name, ns in times.items()]}
         (folder / "raw" / f"solution-{index}.json").write_text(json.dumps(data))
+    (folder / "speedup.md").write_text(
+        "| goal | what | measured (worst n) | goal runs (lowest – highest) | passes | goal | verdict |\n"
+        "|---|---|---:|---:|---:|---:|---|\n"
+        "| lab9-sum | lab 9 against the loop | 0.94x (n = 10^6) | 0.80x – 1.02x | 0.95x | <= 1.10x | met |\n")
     (folder / "machine.json").write_text(json.dumps({"label": "a test box", "date": "2030-01-02 03:04 UTC"}))
 
 
@@ -65,6 +69,9 @@ class ResultMarkers(unittest.TestCase):
         self.assertEqual(self.results.value("machine"), "a test box")
         self.assertEqual(self.results.value("machine-date"), "2030-01-02")
         self.assertEqual(self.results.value("passes"), "3")
+        self.assertEqual(self.results.value("goal lab9-sum"), "0.94x")
+        self.assertEqual(self.results.value("goal-range lab9-sum"), "0.80x – 1.02x")
+        self.assertEqual(self.results.value("goal-verdict lab9-sum"), "met")
 
     def test_filling_writes_the_values_and_a_second_fill_changes_nothing(self) -> None:
         path = self.page("On <!-- result: machine -->?<!-- /result -->: "
@@ -88,7 +95,7 @@ class ResultMarkers(unittest.TestCase):
         self.assertEqual(path.read_text(), text)
 
     def test_a_marker_that_names_nothing_fails_both_modes(self) -> None:
-        for name in ("time sum/missing/1000/1", "time not-a-benchmark", "colour", "ratio sum/pool/1000/2"):
+        for name in ("time sum/missing/1000/1", "time not-a-benchmark", "colour", "ratio sum/pool/1000/2", "goal lab9-none"):
             with self.subTest(name=name):
                 path = self.page(f"x <!-- result: {name} -->1<!-- /result -->\n")
                 for mode in ((), ("--check",)):
