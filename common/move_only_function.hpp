@@ -29,9 +29,8 @@ class MoveOnlyFunction;
 /// (three pointers) beside a callable with a span and a small function object: such a task
 /// allocates nothing here. That matters for the pools: a task is built on the submitting thread
 /// and destroyed on a worker, so a heap target is freed by a thread that did not allocate it,
-/// and with glibc's malloc the submitter and the workers then contend for one arena's lock
-/// (measured on the lab 3 batch benchmark: the submitting thread spent a third of its time in
-/// malloc and free; see the lab 3 handout, "Where the time goes").
+/// and with glibc's malloc the submitter and the workers then contend for one arena's lock (the
+/// lab 3 handout, "Where the time goes").
 ///
 /// Thread safety: like any object, one MoveOnlyFunction may not be used by two threads at once
 /// without synchronisation; distinct objects are independent.

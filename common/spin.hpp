@@ -13,7 +13,7 @@ namespace parlab {
 /// How long an idle worker spins (looking for work now and then) before it sleeps in the
 /// kernel. Sleeping costs the next piece of work a futex wake-up and the worker the time the
 /// kernel takes to run it again: a few microseconds on bare metal, 25-50 us when the worker's
-/// vCPU has halted in a VM (measured on this project's 2-vCPU VMs). Spinning for about as long
+/// vCPU has halted in a VM. Spinning for about as long
 /// as that wake-up at most doubles the price of an idle episode that ends in sleep (the classic
 /// spin-then-block bound), and saves the whole wake-up when work comes back within the window,
 /// as it does when a caller submits, waits and submits again. The price: after its last piece

@@ -33,8 +33,8 @@ using parlab::bench::doubled;
 //   local_sum        a local variable (a register), written to a padded slot once at the end.
 // Within each pair the instructions are identical, so the gap is the memory layout alone. The
 // relaxed atomics keep the compiler from holding the sum in a register or vectorising the loop.
-// Measured on the reference machine, the fetch_add pair shows false sharing plainly, while the
-// load/store pair barely does: the core's store buffer absorbs the lost line (see the handout).
+// The fetch_add pair shows false sharing plainly, the load/store pair much less: the core's
+// store buffer absorbs the lost line (see the handout).
 // The threads are created inside the timed region, as in map_sum; at n >= 1e6 that is noise.
 
 enum class Update { fetch_add, load_store };

@@ -8,8 +8,9 @@ namespace parlab::steal {
 
 // TODO(lab 4, task C1): The sleep protocol. Idle workers spin briefly, then sleep; pushing work
 // wakes a sleeper, and a finished stolen job wakes the worker waiting for it. Write a comment
-// block here that names the race you prevent (the lost wake-up) and argues why it cannot happen
-// with your protocol. Checked by sleeping_test.cpp.
+// block here that names the race you prevent (the lost wake-up) and says which of your accesses
+// play the roles of the argument in docs/background/sleeping.md (or argues afresh, if your
+// protocol is another). Checked by sleeping_test.cpp.
 
 Scheduler::Scheduler(std::size_t workers) {
   // TODO(lab 4, task B1): Reject 0 workers, create the deques, start the worker threads.

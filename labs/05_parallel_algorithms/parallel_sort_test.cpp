@@ -208,7 +208,7 @@ TEST(ParallelSort, MergesTheSortedHalvesOnMoreThanOneThread) {
   std::atomic<bool> second_thread_seen{false};
   std::atomic<bool> gave_up{false};
   std::atomic<std::size_t> cross{0};
-  static std::atomic<std::uint64_t> runs{0};  // tells this run's counts from a repeat's
+  static std::atomic<std::uint64_t> runs{0};  // tells this call's counts from a repeat's
   const std::uint64_t this_run = runs.fetch_add(1) + 1;
   parlab::testing::finish_within(kLimit, "parallel_sort's merge on 2 workers", [&] {
     parallel_sort(scheduler_with(2), data, [&](const Tagged& a, const Tagged& b) {
@@ -216,7 +216,7 @@ TEST(ParallelSort, MergesTheSortedHalvesOnMoreThanOneThread) {
           !gave_up.load()) {
         // seq_cst: a test's flags, where the simplest reasoning wins.
         merging.record();
-        thread_local std::size_t mine = 0;  // this thread's comparisons across, in this run
+        thread_local std::size_t mine = 0;  // this thread's comparisons across, in this call
         thread_local std::uint64_t run = 0;
         if (run != this_run) {
           run = this_run;

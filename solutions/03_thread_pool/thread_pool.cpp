@@ -14,10 +14,9 @@ namespace {
 // a round is well under a few microseconds); after each round the spinner yields, so that on an
 // oversubscribed machine the thread that will submit the next task gets the CPU.
 constexpr int kPausesPerRound = 64;
-// The mutex is taken with a plain lock(), never spun on. Spinning on it (64 try_locks before
-// blocking) was measured and made a batch of 1000 tasks 20-40 % slower on a 2-vCPU VM: with more
-// threads than cores, a waiter that spins keeps the CPU from the thread that holds the lock, and
-// every try_lock pulls the mutex's cache line away from that holder.
+// The mutex is taken with a plain lock(), never spun on: with more threads than cores, a waiter
+// that spins keeps the CPU from the thread that holds the lock, and every try_lock pulls the
+// mutex's cache line away from that holder.
 
 // The pool whose task the calling thread is running, if any: lets wait_until_idle() and
 // shutdown() refuse to wait for themselves instead of deadlocking.

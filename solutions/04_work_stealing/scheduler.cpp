@@ -15,16 +15,10 @@ namespace parlab::steal {
 
 // ---- The sleep protocol ---------------------------------------------------------------------
 //
-// The race it prevents, the lost wake-up:
-//   worker W                                   pusher P
-//   looks at every deque: all empty
-//                                              pushes a job
-//                                              sees nobody asleep, wakes nobody
-//   goes to sleep
-// The job now sits in P's deque while W sleeps. If P then waits for that job (join's `b`, stolen
-// by nobody), P runs it itself, so nothing hangs, but W sleeps through available work; and a
-// join latch set by a thief while its owner sleeps, or a job injected from outside, would hang
-// for good. "Check, then sleep" is not atomic, so the check can be stale by the time W sleeps.
+// The race it prevents is the lost wake-up: a worker finds every deque empty, a job is pushed by
+// someone who sees nobody asleep, and the worker then sleeps through it. Why the protocol below
+// cannot lose one is argued once, in docs/background/sleeping.md ("Why it cannot lose a
+// wake-up"); this block maps its steps to the code.
 //
 // The protocol: prepare, re-check, commit (its parts are in sleep.hpp, model-checked by
 // sleep_model_test.cpp; sleep_state below is the worker's SleepWord, sleepers_ a SleeperCount).
@@ -34,14 +28,8 @@ namespace parlab::steal {
 //      3. commit: sleep_state.wait(kSleepy): blocks only while the word is still kSleepy
 //   P: push the job; seq_cst fence; if sleepers_ != 0: find a kSleepy worker, set it to kAwake
 //      (exchange, so that exactly one waker claims it) and notify it.
-// Why no wake-up is lost: W's announcement (1) and P's push are both followed by a seq_cst fence
-// (W's is the fence inside steal(), between its load of top and of bottom) before each reads the
-// other's variable. The fences are totally ordered: if P's fence comes first, W's re-check sees
-// the job; if W's comes first, P sees sleepers_ != 0 and W's kSleepy, and its exchange makes W's
-// wait (step 3) return at once, whether W has started waiting or not: atomic::wait compares
-// before blocking. The same argument, with seq_cst accesses instead of fences, covers a join latch
-// (set() stores, then reads the waiter's sleep_state; the waiter stores kSleepy, then probes the
-// latch), the injector (injected_count_) and termination (terminating_).
+// W's fence is the one inside steal(), between its loads of top and bottom; a join latch, the
+// injector (injected_count_) and termination (terminating_) use seq_cst accesses instead.
 //
 // Cost when nobody sleeps: one fence and one load per push. Idle workers first spin, then yield,
 // then sleep in the kernel and use no CPU (see IdlePolicy below).
@@ -130,8 +118,8 @@ void BlockingLatch::wait() noexcept {
   // Block only when the answer is slow to come. On a VM, waking a blocked thread costs tens of
   // microseconds, about the time of a whole sum over 10^5 elements, so the caller first polls:
   // ~20 us of pauses (small jobs finish within it), then yields (which hands the CPU to workers
-  // that need it, but keeps this thread runnable), then blocks. Measured on the reference VM,
-  // map_sum over 10^6 ints took ~120 us blocking after the pauses and ~100 us with the yields.
+  // that need it, but keeps this thread runnable), then blocks: yielding before blocking keeps a
+  // job that ends soon after the pauses from paying a wake-up (docs/decisions.md, lab 4).
   constexpr int kPauses = 2000;
   constexpr int kYields = 100;
   // acquire: pairs with the release in set(); the job's outcome is visible once we see true.

@@ -1,7 +1,7 @@
 // Lab 4, part C (work stealing), reference solution: the sleep protocol's parts, written against
 // parlab::sync so that sleep_model_test.cpp can model-check them on their own: a worker's sleep
 // word, the shared count of sleepers, and the two halves of the protocol (sleeper and pusher).
-// scheduler.cpp uses them; its comment block argues why no wake-up is lost.
+// scheduler.cpp uses them; docs/background/sleeping.md argues why no wake-up is lost.
 #pragma once
 
 #include <atomic>

@@ -29,7 +29,7 @@ namespace parlab::par {
 using steal::Scheduler;
 
 namespace detail {
-/// The default threshold measured on this machine; see default_sequential_threshold().
+/// The default threshold, measured where the code runs; see default_sequential_threshold().
 inline std::size_t calibrated_sequential_threshold() noexcept;
 
 /// Inputs of fewer than this many elements run inline: the default threshold plus one, so that
@@ -244,7 +244,7 @@ class EnumerateProducer {
 // Why a first plan of eight per worker and not Rayon's one: a piece that has started can no
 // longer be split, so the last piece to finish decides the end of the call. With 2 pieces per
 // worker on 2 workers, a quarter of the input can be left running on one worker while the other
-// has nothing to steal: measured here, the imbalanced loads reached an efficiency of only 0.86
+// has nothing to steal: the imbalanced loads then reach an efficiency of only about 0.86
 // (linear costs) and 0.72 (heavy-tailed costs). Eight times the plan makes the last piece a few
 // percent of the work.
 //

@@ -21,8 +21,7 @@ using steal::Scheduler;
 
 /// Inputs of at most this many elements are sorted inline on the caller with std::sort (or
 /// std::stable_sort): below it, the fork and the merge passes cost more than the second core
-/// saves. Measured on the reference machine with 2 workers: random int64, the parallel merge
-/// sort lost at 1,024 elements (38 vs 10 us), was about even at 4,096 and won at 16,384.
+/// saves (the sweep behind the number: docs/decisions.md, lab 5).
 inline constexpr std::size_t kSortSequentialThreshold = 8'192;
 
 namespace detail {
