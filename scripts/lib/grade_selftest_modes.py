@@ -203,14 +203,15 @@ def honest_all_labs(scratch: pathlib.Path) -> list[str]:
                             "--json", str(out / "results.json")], out, maximum, ["sandbox: "])
 
 
-def honest_side_by_side(scratch: pathlib.Path) -> list[str]:
+def honest_side_by_side(scratch: pathlib.Path, first: dict | None = None) -> tuple[list[str], list[str]]:
     """Two gradings of lab 1's reference at once, as a course's autograder runs them: each claims a
     sandbox uid of its own (with PARLAB_SANDBOX_UID set, the second takes that uid + 10), so
-    neither's clean-up kills the other's compiler or tests, and both score full marks."""
-    folder = lab_folder("01", ROOT / "labs")
-    maximum = grading_manifest.load(folder).max_points
+    neither's clean-up kills the other's compiler or tests, and both score full marks. The first
+    is the case `first` of cases.json when given (full_marks: the same submission, so the two share
+    its build), checked as that case; returns (the pair's problems, the first case's problems)."""
+    maximum = grading_manifest.load(lab_folder("01", ROOT / "labs")).max_points
     runs = []
-    for index in range(2):
+    for index in range(0 if first is None else 1, 2):
         submission = scratch / "submission" / f"side_by_side_{index}"
         make_submission({"base": "solution"}, "01", FIXTURES / "lab01", submission)
         out = scratch / "out" / f"side_by_side_{index}"
@@ -220,14 +221,16 @@ def honest_side_by_side(scratch: pathlib.Path) -> list[str]:
             env["PARLAB_SANDBOX_UID"] = str(int(os.environ["PARLAB_SANDBOX_UID"]) + 10)
         command = [str(ROOT / "scripts" / "grade"), "--lab", "01", "--dir", str(submission),
                    "--json", str(out / "results.json"), "--jobs", "1"]
-        runs.append((out, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                           text=True, env=env)))
-    problems = []
-    for index, (out, process) in enumerate(runs):
+        runs.append((index, out, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                                   text=True, env=env)))
+    first_problems = [] if first is None else run_case(first, "01", FIXTURES / "lab01", scratch,
+                                                       ROOT / "scripts" / "grade")
+    problems = [f"run 1 ({first['name']}) failed: see that case"] if first_problems else []
+    for index, out, process in runs:
         output, _ = process.communicate()
         (out / "report.txt").write_text(output)
         problems += [f"run {index + 1}: {p}" for p in ([] if process.returncode == 0 else
                                                        [f"exit status {process.returncode}"])
                      + check_results_file(out / "results.json", maximum, ["sandbox: "])
                      + leftovers(output)]
-    return problems
+    return problems, first_problems
