@@ -97,8 +97,9 @@ def planned(args: argparse.Namespace, sandbox_kind: str, scratch: pathlib.Path) 
 
 
 def run_jobs(jobs: list[Job], workers: int) -> int:
-    """Runs the jobs on `workers` threads, the user-sandbox ones one at a time; prints each case
-    as its job ends. Returns how many cases failed."""
+    """Runs the jobs on `workers` threads, the user-sandbox ones one at a time (one of them
+    whenever none runs, so that they do not pile up at the end); prints each case as its job
+    ends. Returns how many cases failed."""
     pending, failed = list(jobs), 0
     state = threading.Condition()
     user_busy = False
@@ -107,8 +108,9 @@ def run_jobs(jobs: list[Job], workers: int) -> int:
         nonlocal user_busy, failed
         while True:
             with state:
-                while True:
-                    job = next((j for j in pending if not (j.user_sandbox and user_busy)), None)
+                while True:  # keep one user-sandbox job going: they are a chain, the rest fill in
+                    job = next((j for j in pending if j.user_sandbox and not user_busy), None) or \
+                        next((j for j in pending if not j.user_sandbox), None)
                     if job is not None or not pending:
                         break
                     state.wait()
