@@ -1,18 +1,18 @@
-"""The submission policy (scripts/grade_policy.toml) and its checks:
+"""The submission policy (scripts/grade_policy.toml) and its checks on source text:
   - before building, the tokens of each student file, from clang's raw lexer (so a word in a
     comment or a string is not an identifier), its #include lines and its directives;
   - after building, each object's translation unit as the compiler saw it (its compile command
     with -E): the student files' own lines after macro expansion, and which file included which
-    (the line markers), so a header counts as the grader's only when the grader's files include it;
-  - the undefined symbols (nm) of each object against an allow-list (the standard library minus
-    what the policy forbids, the labs' own code, GoogleTest in the release's test objects only),
-    and the headers each object really included (ninja's dependency log).
+    (the line markers), so a header counts as the grader's only when the grader's files include it.
+The checks of the compiled objects themselves (symbols, instructions, the headers each object
+really included) and the step that runs them are grade_policy_objects.py.
 Whatever the grader cannot read fails closed. A violation names the rule, the file and the line.
 Unit-tested in scripts/tests/test_grade_policy.py."""
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import pathlib
 import re
 import shlex
@@ -70,6 +70,12 @@ class Violation:
 
     def words(self) -> str:
         return f"{self.where}: `{self.what}` breaks the rule \"{self.rule}\": {self.says}"
+
+
+def could_not_read(why: str, where: str = "the lab's objects") -> Violation:
+    """What the grader could not read fails closed: the lab scores 0 and the report says why."""
+    return Violation("readable source", "what the grader cannot check scores 0", where,
+                     f"the grader could not read your file: {why}")
 
 
 def load(path: pathlib.Path = POLICY_FILE) -> Policy:
@@ -339,18 +345,22 @@ def parse_unit(text: str) -> Unit:
 
 
 INCLUDE_LINE = re.compile(r'^[ \t]*#[ \t]*(?:include|include_next|import)[ \t]*[<"]([^>"\n]+)[>"]', re.MULTILINE)
-_includes_of: dict[str, tuple[str, ...]] = {}
 
 
+@functools.lru_cache(maxsize=None)
+def file_text(path: str) -> str:
+    """A header's text as read once per grading ("" if unreadable); file_includes and
+    file_identifiers both scan it."""
+    try:
+        return pathlib.Path(path).read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+@functools.lru_cache(maxsize=None)
 def file_includes(path: str) -> tuple[str, ...]:
     """The headers a file's #include lines name (every branch of every #if: more, never fewer)."""
-    if path not in _includes_of:
-        try:
-            text = pathlib.Path(path).read_text(errors="replace")
-        except OSError:
-            text = ""
-        _includes_of[path] = tuple(INCLUDE_LINE.findall(text))
-    return _includes_of[path]
+    return tuple(INCLUDE_LINE.findall(file_text(path)))
 
 
 def grader_files(unit: Unit, student: set[str]) -> set[str]:
@@ -408,18 +418,12 @@ def check_unit(policy: Policy, unit: Unit, student: set[str], show) -> list[Viol
 
 MACRO_DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*(define|undef)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_identifiers_of: dict[str, frozenset[str]] = {}
 
 
+@functools.lru_cache(maxsize=None)
 def file_identifiers(path: str) -> frozenset[str]:
-    """Every word of a file's text (comments included: more words, never fewer), cached."""
-    if path not in _identifiers_of:
-        try:
-            text = pathlib.Path(path).read_text(errors="replace")
-        except OSError:
-            text = ""
-        _identifiers_of[path] = frozenset(IDENTIFIER.findall(text))
-    return _identifiers_of[path]
+    """Every word of a file's text (comments included: more words, never fewer)."""
+    return frozenset(IDENTIFIER.findall(file_text(path)))
 
 
 def shadowing_macros(policy: Policy, unit: Unit, student: set[str], show) -> list[Violation]:
@@ -455,121 +459,3 @@ def preprocess_command(command: str) -> list[str]:
         elif word not in ("-c", "-MD", "-MMD"):
             out.append(word)
     return out + ["-E", "-dD", "-o", "-"]
-
-
-# ---- objects ----------------------------------------------------------------------------------------
-
-
-def undefined_symbols(nm_output: str) -> list[str]:
-    """Symbol names from `nm -u --format=posix` (name, type, ...)."""
-    names = []
-    for line in nm_output.splitlines():
-        fields = line.split()
-        if len(fields) >= 2:
-            names.append(fields[0].split("@")[0])
-    return names
-
-
-def explained(policy: Policy, symbol: str, grader_headers: set[str] | frozenset[str],
-              all_headers: set[str] | frozenset[str] = frozenset()) -> bool:
-    """Whether a header explains a symbol outside the allow-list ([symbols.explained_by]): one
-    that the grader's own files included, or a standard library header included by anyone."""
-    table = policy.symbols
-    if table is None:
-        return True
-    library = {h for h in all_headers if h.startswith(table.library_roots)}
-    for pattern, suffixes in table.explained_by:
-        if pattern.search(symbol):
-            for header in set(grader_headers) | library:
-                if any(header.endswith(s) or (s.endswith("/") and s in header) for s in suffixes):
-                    return True
-    return False
-
-
-def symbol_allowed(policy: Policy, symbol: str, test_object: bool) -> bool:
-    table = policy.symbols
-    if table is None:
-        return True
-    if any(p.search(symbol) for p in table.denied):
-        return False
-    if any(p.search(symbol) for p in table.allowed):
-        return True
-    return test_object and any(p.search(symbol) for p in table.test_objects)
-
-
-def check_symbols(policy: Policy, shown: str, symbols: list[str], test_object: bool = False,
-                  grader_headers: set[str] | frozenset[str] = frozenset(),
-                  all_headers: set[str] | frozenset[str] = frozenset()) -> list[Violation]:
-    """Violations among an object's undefined symbols: each must be on the allow-list, or be
-    explained by a header the grader's own files included (never one a student file included).
-    A violation is named after the [[rule]] whose `symbols` match it, else the allow-list."""
-    problems = []
-    for symbol in symbols:
-        if symbol_allowed(policy, symbol, test_object) or explained(policy, symbol, grader_headers, all_headers):
-            continue
-        rule = next((r for r in policy.rules if any(p.search(symbol) for p in r.symbols)), None)
-        if rule is not None:
-            problems.append(Violation(rule.name, rule.says, shown, f"calls {symbol}"))
-        else:
-            says = policy.symbols.says if policy.symbols else ""
-            problems.append(Violation("allowed library calls", says, shown, f"calls {symbol}"))
-    return problems
-
-
-def defined_symbols(nm_output: str) -> list[tuple[str, str]]:
-    """(name, type) from `nm -g --defined-only --format=posix`."""
-    return [(fields[0], fields[1]) for fields in map(str.split, nm_output.splitlines()) if len(fields) >= 2]
-
-
-INTERPOSED = re.compile(r"^_Z(T[VITS])?N?[VKRO]*(St|S[absiod]|7testing)")
-
-
-def check_definitions(policy: Policy, shown: str, symbols: list[tuple[str, str]]) -> list[Violation]:
-    """What an object defines for the whole program: a C-linkage function (it would
-    replace the C library's `write` or `fopen` for GoogleTest too), or a strong definition of a
-    standard library or GoogleTest name. Template instantiations are weak and stay allowed."""
-    problems = []
-    for name, kind in symbols:
-        # an unmangled function is extern "C"; an unmangled variable is any C++ global variable
-        foreign = not name.startswith(("_Z", "DW.ref.")) and kind in ("T", "W", "i", "I")
-        if foreign or (kind not in ("W", "V", "w", "v", "u") and INTERPOSED.match(name)):
-            problems.append(Violation("symbol interposition", "a lab may define only its own C++ names: "
-                                      "no extern \"C\" function, nothing in std:: or testing::",
-                                      shown, f"defines {name}"))
-    return problems
-
-
-def check_instructions(policy: Policy, disassembly: str) -> list[Violation]:
-    """Banned instructions in `objdump -d` output; names the object and the function."""
-    problems = []
-    where, function = "", ""
-    for line in disassembly.splitlines():
-        if line.endswith(":     file format elf64-x86-64") or ": file format" in line:
-            where = line.split(":")[0]
-        elif line.endswith(">:"):
-            function = line.split("<", 1)[-1].rstrip(">:")
-        elif "\t" in line:
-            for rule in policy.rules:
-                if any(p.search(line.split("\t")[-1]) for p in rule.instructions):
-                    problems.append(Violation(rule.name, rule.says, f"{where} in {function[:80]}",
-                                              line.split("\t")[-1].strip()))
-    return problems
-
-
-def check_dependencies(policy: Policy, shown: str, headers: list[str], allowed_roots: list[str]) -> list[Violation]:
-    """Headers an object was compiled from (ninja -t deps) that lie outside the allowed folders."""
-    return [Violation("includes", policy.includes_say, shown, f"#include of {header}")
-            for header in headers if not any(header.startswith(root) for root in allowed_roots)]
-
-
-def parse_ninja_deps(text: str) -> dict[str, list[str]]:
-    """`ninja -t deps` output -> object -> the files it depends on."""
-    deps: dict[str, list[str]] = {}
-    current = None
-    for line in text.splitlines():
-        if line and not line.startswith(" ") and ":" in line:
-            current = line.split(":", 1)[0]
-            deps[current] = []
-        elif line.startswith("    ") and current is not None:
-            deps[current].append(line.strip())
-    return deps

@@ -274,6 +274,12 @@ def release_uids() -> None:
         os.close(_held.pop())
 
 
+def try_hold(uid: int) -> bool:
+    """Takes uid's lock if no grading run holds it (release_uids gives it back): for the grader's
+    self-test, which checks that a finished run left no process of its uid behind."""
+    return _lock(uid)
+
+
 def _lock(uid: int) -> bool:
     fd = os.open(LOCKS / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:

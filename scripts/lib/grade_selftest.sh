@@ -14,12 +14,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
   cat <<'USAGE'
-Usage: scripts/lib/grade_selftest.sh [--case NAME]... [--keep]
+Usage: scripts/lib/grade_selftest.sh [--case NAME]... [--jobs N] [--keep]
 
 Runs the grader's fixture tests (scripts/grade_fixtures/labNN/cases.json); --case runs only the
 named cases (those of cases.json, and classroom, gradescope, user_sandbox, manifest_missing_test,
 rule_gate, honest_side_by_side: lab 1's reference graded twice at the same time, both full
-marks, honest_all_labs: every lab's reference graded at once, which must score full marks); --keep keeps every report under /tmp. Exit status 1 when a case fails.
+marks, honest_all_labs: every lab's reference graded at once, which must score full marks);
+--jobs N grades N cases at once (default 3; the user-sandbox ones one at a time); --keep keeps
+every report under /tmp. Exit status 1 when a case fails.
 USAGE
   exit 0
 fi

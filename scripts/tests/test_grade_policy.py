@@ -1,5 +1,5 @@
-"""grade_policy.py: the rules of scripts/grade_policy.toml on tokens, includes, symbols and the
-headers an object was built from. The starters and solutions themselves must pass the policy."""
+"""grade_policy.py and grade_policy_objects.py: the rules of scripts/grade_policy.toml on tokens,
+includes, symbols and the headers an object was built from. The starters and solutions themselves must pass the policy."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import tempfile
 import unittest
 
 import grade_policy as gp
+import grade_policy_objects as gpo
 import grading_manifest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -133,12 +134,12 @@ class PreprocessedTest(unittest.TestCase):
 class ObjectsTest(unittest.TestCase):
     def test_undefined_symbols_against_the_rules(self):
         nm = "exit U\n_ZNSt14basic_ofstreamIcSt11char_traitsIcEE4openEPKc U\nmemcpy U\nsocket@GLIBC_2.2.5 U"
-        found = gp.check_symbols(POLICY, "a.o", gp.undefined_symbols(nm))
+        found = gpo.check_symbols(POLICY, "a.o", gpo.undefined_symbols(nm))
         self.assertEqual([p.rule for p in found], ["process control", "files and sockets", "files and sockets"])
 
     def test_a_symbol_off_the_allow_list_breaks_the_policy_whatever_its_name(self):
         # glibc's internal aliases and syscall() the function: no deny-list names them
-        found = gp.check_symbols(POLICY, "a.o", ["__open", "__write", "execveat", "syscall", "memcpy"])
+        found = gpo.check_symbols(POLICY, "a.o", ["__open", "__write", "execveat", "syscall", "memcpy"])
         self.assertEqual([p.what for p in found], ["calls __open", "calls __write", "calls execveat",
                                                    "calls syscall"],
                          "expected every symbol off the allow-list to be reported, memcpy (a builtin) allowed")
@@ -147,41 +148,41 @@ class ObjectsTest(unittest.TestCase):
         ok = ["_ZNSt6thread15_M_start_threadESt10unique_ptrINS_6_StateESt14default_deleteIS1_EEPFvvE",
               "_Znwm", "_ZdlPvm", "__cxa_throw", "pthread_mutex_lock", "_ZN6parlab4pool10ThreadPoolC1Em",
               "_ZTVN10__cxxabiv117__class_type_infoE", "_ZNSo9_M_insertIdEERSoT_"]
-        self.assertEqual(gp.check_symbols(POLICY, "a.o", ok), [])
+        self.assertEqual(gpo.check_symbols(POLICY, "a.o", ok), [])
         banned = ["_ZNSt10filesystem6removeERKNS_4pathE",
                   "_ZN9__gnu_cxx13stdio_filebufIcSt11char_traitsIcEEC1EiSt13_Ios_Openmodem"]
-        self.assertEqual(len(gp.check_symbols(POLICY, "a.o", banned)), 2,
+        self.assertEqual(len(gpo.check_symbols(POLICY, "a.o", banned)), 2,
                          "expected std::filesystem and __gnu_cxx::stdio_filebuf to break the policy")
 
     def test_googletest_only_in_the_release_test_objects(self):
         gtest = "_ZN7testing8internal12AssertHelperC1ENS_14TestPartResult4TypeEPKciS5_"
-        self.assertEqual(gp.check_symbols(POLICY, "t.o", [gtest], test_object=True), [])
-        self.assertEqual(len(gp.check_symbols(POLICY, "s.o", [gtest], test_object=False)), 1,
+        self.assertEqual(gpo.check_symbols(POLICY, "t.o", [gtest], test_object=True), [])
+        self.assertEqual(len(gpo.check_symbols(POLICY, "s.o", [gtest], test_object=False)), 1,
                          "expected GoogleTest in an object compiled from a student .cpp to break the policy")
 
     def test_a_header_explains_a_symbol_only_when_the_grader_included_it(self):
         # common/testing/bounded.hpp calls std::_Exit when a bounded wait gives up
         bounded = "/t/common/testing/bounded.hpp"
-        self.assertEqual(gp.check_symbols(POLICY, "t.o", ["_Exit"], True, {bounded}, {bounded}), [])
-        [problem] = gp.check_symbols(POLICY, "t.o", ["_Exit"], True, set(), {bounded})
+        self.assertEqual(gpo.check_symbols(POLICY, "t.o", ["_Exit"], True, {bounded}, {bounded}), [])
+        [problem] = gpo.check_symbols(POLICY, "t.o", ["_Exit"], True, set(), {bounded})
         self.assertEqual(problem.rule, "process control", "a header the student included explains nothing")
 
     def test_the_standard_library_explains_its_own_calls_wherever_included(self):
         wait = "/usr/include/c++/12/bits/atomic_wait.h"
-        self.assertEqual(gp.check_symbols(POLICY, "a.o", ["syscall"], False, set(), {wait}), [])
+        self.assertEqual(gpo.check_symbols(POLICY, "a.o", ["syscall"], False, set(), {wait}), [])
 
     def test_relacy_and_model_headers_explain_their_symbols(self):
         filebuf = "_ZNSt13basic_filebufIcSt11char_traitsIcEE4openEPKcSt13_Ios_Openmode"
         grader = {"/t/common/testing/model.hpp", "/usr/include/relacy/context.hpp"}
-        self.assertEqual(gp.check_symbols(POLICY, "m.o", [filebuf, "_longjmp"], True, grader, grader), [])
-        self.assertEqual([p.rule for p in gp.check_symbols(POLICY, "m.o", [filebuf, "_longjmp"], True)],
+        self.assertEqual(gpo.check_symbols(POLICY, "m.o", [filebuf, "_longjmp"], True, grader, grader), [])
+        self.assertEqual([p.rule for p in gpo.check_symbols(POLICY, "m.o", [filebuf, "_longjmp"], True)],
                          ["files and sockets", "signal handlers"])
 
     def test_an_object_may_not_define_c_library_or_std_names(self):
         nm = ("write T 0 10\n_ZN6parlab4pool10ThreadPoolC1Em T 0 10\nDW.ref.__gxx_personality_v0 V 0 8\n"
               "_ZNSt6vectorIiSaIiEE17_M_realloc_insertIJRKiEEEvN9__gnu_cxx17__normal_iteratorIPiS1_EEDpOT_ W 0 9\n"
               "_ZSt9terminatev T 0 4\nparlab_global_counter B 0 4\n")
-        found = gp.check_definitions(POLICY, "a.o", gp.defined_symbols(nm))
+        found = gpo.check_definitions(POLICY, "a.o", gpo.defined_symbols(nm))
         self.assertEqual([p.what for p in found], ["defines write", "defines _ZSt9terminatev"],
                          "expected extern \"C\" write and a strong std::terminate, not parlab::, a std "
                          "template or a global variable (whose C++ name is not mangled)")
@@ -190,7 +191,7 @@ class ObjectsTest(unittest.TestCase):
         dump = ("/b/x.o:     file format elf64-x86-64\n\nDisassembly of section .text:\n\n"
                 "0000000000000000 <_Z5sneakv>:\n   0:\tmov    $0x3c,%eax\n   5:\tsyscall \n"
                 "0000000000000010 <_Z4finev>:\n  10:\tret    \n")
-        [problem] = gp.check_instructions(POLICY, dump)
+        [problem] = gpo.check_instructions(POLICY, dump)
         self.assertEqual((problem.rule, problem.what), ("raw system calls", "syscall"))
         self.assertIn("_Z5sneakv", problem.where)
 
@@ -201,9 +202,9 @@ class ObjectsTest(unittest.TestCase):
                          ["test framework", "test framework"])
 
     def test_ninja_deps_outside_the_allowed_folders(self):
-        deps = gp.parse_ninja_deps("a.o: #deps 3, deps mtime 1 (VALID)\n    /usr/include/c++/12/vector\n"
+        deps = gpo.parse_ninja_deps("a.o: #deps 3, deps mtime 1 (VALID)\n    /usr/include/c++/12/vector\n"
                                    "    /t/labs/01/a.hpp\n    /elsewhere/solutions/01/a.hpp\n\n")
-        found = gp.check_dependencies(POLICY, "a.o", deps["a.o"], ["/usr/", "/t/labs/01/"])
+        found = gpo.check_dependencies(POLICY, "a.o", deps["a.o"], ["/usr/", "/t/labs/01/"])
         self.assertEqual([p.what for p in found], ["#include of /elsewhere/solutions/01/a.hpp"])
 
 

@@ -1,6 +1,6 @@
-"""grade.py's pure parts: rule gates (a starter's "not implemented yet" is no broken rule), the
-verdict of one test from the launcher's files, the objects the policy reads, and where --perf
-finds the reference."""
+"""The grading stages' pure parts: rule gates (a starter's "not implemented yet" is no broken
+rule) and the verdict of one test from the launcher's files (grade_stage.py), the objects the
+policy reads (grade_policy_objects.py), and where --perf finds the reference (grade_perf.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import tempfile
 import types
 import unittest
 
-import grade
+import grade_perf
+import grade_policy_objects
+import grade_stage
 import grade_verdicts
 from grade_results import LabReport, Outcome
 
@@ -26,13 +28,13 @@ def lab_with(gate_words: str, gate_status: str = "failed") -> LabReport:
 class RulesTest(unittest.TestCase):
     def test_a_failed_gate_zeroes_its_parts(self):
         report = lab_with("failed: Expected at most 4 threads")
-        grade.apply_rules(report)
+        grade_stage.apply_rules(report)
         self.assertEqual(report.outcomes[1].status, "rule-broken")
         self.assertIn("rule check failed", report.notes[0])
 
     def test_not_implemented_is_not_a_broken_rule(self):
         report = lab_with(f"failed: {grade_verdicts.NOT_IMPLEMENTED} (the starter still throws NotImplemented)")
-        grade.apply_rules(report)
+        grade_stage.apply_rules(report)
         self.assertEqual(report.outcomes[1].status, "passed")
         self.assertFalse(any("rule check failed" in note for note in report.notes))
 
@@ -43,16 +45,16 @@ class VerdictOfTest(unittest.TestCase):
             reports = pathlib.Path(folder)
             record = {"exit": 0, "signal": None, "timed_out": False, "channel": ""}
             (reports / "S.T.status.json").write_text(json.dumps(record))
-            self.assertEqual(grade.verdict_of(reports, "S.T", None)[0], "ended-early")
+            self.assertEqual(grade_stage.verdict_of(reports, "S.T", None)[0], "ended-early")
             # A report file beside it, as GoogleTest's XML once was, counts for nothing.
             (reports / "S.T").mkdir()
             (reports / "S.T" / "report.xml").write_text(
                 '<testsuites><testsuite><testcase classname="S" name="T" status="run" result="completed"/>'
                 '</testsuite></testsuites>')
-            self.assertEqual(grade.verdict_of(reports, "S.T", None)[0], "ended-early")
+            self.assertEqual(grade_stage.verdict_of(reports, "S.T", None)[0], "ended-early")
             record["channel"] = "start\tS.T\nend\tS.T\tpassed\t\ncomplete\t0\n"
             (reports / "S.T.status.json").write_text(json.dumps(record))
-            self.assertEqual(grade.verdict_of(reports, "S.T", None)[0], "passed")
+            self.assertEqual(grade_stage.verdict_of(reports, "S.T", None)[0], "passed")
 
 
 class ObjectsTest(unittest.TestCase):
@@ -65,7 +67,7 @@ class ObjectsTest(unittest.TestCase):
                 (base / path).parent.mkdir(parents=True, exist_ok=True)
                 (base / path).write_text("")
             manifest = types.SimpleNamespace(name="01_a", number="01")
-            found = [str(p.relative_to(base)) for p in grade.lab_objects(build, manifest)]
+            found = [str(p.relative_to(base)) for p in grade_policy_objects.lab_objects(build, manifest)]
             self.assertEqual(found, ["lab01_lab_a_test.dir/a_test.cpp.o", "parlab_lab01_lab.dir/a.cpp.o"])
 
 
@@ -82,12 +84,12 @@ class ReferenceBenchTest(unittest.TestCase):
     def test_shipped_binary_or_a_plain_reason(self):
         with tempfile.TemporaryDirectory() as folder:
             checkout = pathlib.Path(folder)
-            command, why = grade.reference_bench(self.setup_for(checkout), ["01"])
+            command, why = grade_perf.reference_bench(self.setup_for(checkout), ["01"])
             self.assertIsNone(command)
             self.assertIn("neither solutions/ nor the prebuilt reference/parlab_bench_reference", why)
-            binary = checkout / grade.REFERENCE_BENCH
+            binary = checkout / grade_perf.REFERENCE_BENCH
             binary.parent.mkdir()
             binary.write_text("#!/bin/sh\n")
             binary.chmod(0o755)
-            command, why = grade.reference_bench(self.setup_for(checkout), ["01"])
+            command, why = grade_perf.reference_bench(self.setup_for(checkout), ["01"])
             self.assertEqual(command, [str(binary)])
