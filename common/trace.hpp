@@ -85,6 +85,7 @@ std::vector<Event> take_events();
 /// Writes `events` as Chrome trace-event JSON: one process named `process_name`, one track
 /// (thread) per worker named "worker N", tasks as complete ("X") events and steals as instant
 /// ("i") events with the victim in their arguments. Times are in microseconds from the first event.
+/// Defined in trace_json.cpp: link parlab_trace_json to call it.
 void write_chrome_json(std::ostream& out, const std::vector<Event>& events,
                        const std::string& process_name);
 
