@@ -13,6 +13,7 @@ still writes its files: see main()."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import pathlib
 import re
@@ -252,10 +253,18 @@ def grade(args: argparse.Namespace, report: Report) -> None:
     setup.logs.mkdir(parents=True, exist_ok=True)
     setup.logs.chmod(0o700)
     solutions = checkout / "solutions"
-    solutions_mode = solutions.stat().st_mode & 0o777 if solutions.is_dir() else None
+    with contextlib.ExitStack() as closed:
+        # The user sandbox must not read the checkout's references (bwrap mounts over them), and
+        # the folder stays closed until the last grading run of this checkout ends.
+        if solutions.is_dir() and box.kind == "user":
+            closed.enter_context(grade_sandbox.folder_closed(solutions))
+        grade_all(setup)
+
+
+def grade_all(setup: Setup) -> None:
+    """Every stage of every lab; whatever happens, no process of the submission outlives it."""
+    args, report, box, work = setup.args, setup.report, setup.box, setup.work
     try:
-        if solutions_mode is not None and box.kind == "user":
-            solutions.chmod(0o700)  # the user sandbox must not read the checkout's references
         prepare(setup, report)
         if os.environ.get("PARLAB_GRADE_INJECT_FAULT"):  # the grader's own tests use this
             raise RuntimeError("a fault injected by PARLAB_GRADE_INJECT_FAULT")
@@ -264,13 +273,11 @@ def grade(args: argparse.Namespace, report: Report) -> None:
         if args.sanitize:
             sanitize_stage(setup, report, args.sanitize)
         if args.perf:
-            perf_stage(setup, report, with_dependencies(list(manifests), folders))
+            perf_stage(setup, report, with_dependencies(list(setup.manifests), setup.folders))
     finally:
         left = box.kill_all()
         if left:
             report.header.append(f"killed {left} process(es) the submission left behind")
-        if solutions_mode is not None and box.kind == "user":
-            solutions.chmod(solutions_mode)
         if args.keep or args.workdir:
             report.header.append(f"work folder kept: {work}")
         else:

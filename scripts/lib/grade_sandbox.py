@@ -17,9 +17,12 @@ the grader is writable to them, and two gradings side by side never kill or read
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import fcntl
+import hashlib
+import json
 import os
 import pathlib
 import pwd
@@ -358,3 +361,50 @@ def raise_signal_of(status: int) -> int:
                                          signal.SIGXCPU, signal.SIGXFSZ, signal.SIGSYS):
         return status - 128
     return 0
+
+
+@contextlib.contextmanager
+def folder_closed(folder: pathlib.Path, mode: int = 0o700):
+    """Keeps folder at `mode` (the user sandbox must not read the checkout's solutions/) while any
+    grading run of this machine is inside this block, and gives it back its own mode when the last
+    one leaves. Runs that overlap share the mask: each enters its pid in LOCKS/<key>.json under an
+    flock, and the last to leave (pids of runs that died are dropped) restores the mode the first
+    one saw. A single restore per run would reopen the folder while another run still grades."""
+    LOCKS.mkdir(parents=True, exist_ok=True, mode=0o755)
+    key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+    state_path = LOCKS / f"closed-{key}.json"
+
+    def update(change) -> None:
+        fd = os.open(LOCKS / f"closed-{key}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                state = json.loads(state_path.read_text())
+            except (OSError, ValueError):
+                state = {"mode": folder.stat().st_mode & 0o777, "pids": []}
+            state["pids"] = [pid for pid in state["pids"] if pid != os.getpid() and _alive(pid)]
+            change(state)
+            if state["pids"]:
+                folder.chmod(mode)
+                state_path.write_text(json.dumps(state))
+            else:
+                folder.chmod(state["mode"])
+                state_path.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
+
+    update(lambda state: state["pids"].append(os.getpid()))
+    try:
+        yield
+    finally:
+        update(lambda state: None)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

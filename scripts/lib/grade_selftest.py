@@ -7,8 +7,8 @@ scripts/lib/grade_selftest.sh.
 
 The cases are independent and run a few at a time (--jobs): each grading claims a sandbox uid of
 its own, and waiting on a test's timeout or a single-threaded step leaves a core to another case.
-Gradings in the user sandbox run one at a time: each closes the checkout's solutions/ to other
-uids while it runs and opens it again when it ends, which two at once would undo for each other."""
+Gradings in the user sandbox overlap too: they share the closing of the checkout's solutions/
+(grade_sandbox.folder_closed), which the last of them to end opens again."""
 
 from __future__ import annotations
 
@@ -39,7 +39,6 @@ class Job:
     names: list[str]
     run: Callable[[], list[tuple[str, list[str]]]]
     cost: int = 1  # the costliest start first, so that the last to end is a short one
-    user_sandbox: bool = False
 
 
 def planned(args: argparse.Namespace, sandbox_kind: str, scratch: pathlib.Path) -> list[Job]:
@@ -65,7 +64,7 @@ def planned(args: argparse.Namespace, sandbox_kind: str, scratch: pathlib.Path) 
                 and not case.get("after_build") else 1 if lab == "01" else 3  # a later lab builds its deps
             jobs.append(Job([name], lambda c=case, lab=lab, f=fixtures: [
                 (f"lab{lab}/{c['name']}", run_case(c, lab, f, scratch, ROOT / "scripts" / "grade"))],
-                cost, "user" in case.get("args", [])))
+                cost))
         # The other modes and the manifest cases grade lab 1, whose cases.json names an attack for
         # them (mode_attack); the cases.json of labs 3 to 5 only have submissions to grade.
         if "mode_attack" not in spec:
@@ -74,7 +73,7 @@ def planned(args: argparse.Namespace, sandbox_kind: str, scratch: pathlib.Path) 
             if wanted(mode):
                 jobs.append(Job([f"lab{lab}/{mode}"], lambda m=mode, lab=lab, f=fixtures: [
                     (f"lab{lab}/{m}", modes.mode_cases(lab, f, scratch, [m]).get(m, []))],
-                    3, mode == "user_sandbox"))
+                    3))
         if wanted(*MANIFEST_CASES):
             def manifest_job(lab=lab, f=fixtures) -> list[tuple[str, list[str]]]:
                 failures = modes.manifest_cases(lab, f, scratch)
@@ -97,35 +96,24 @@ def planned(args: argparse.Namespace, sandbox_kind: str, scratch: pathlib.Path) 
 
 
 def run_jobs(jobs: list[Job], workers: int) -> int:
-    """Runs the jobs on `workers` threads, the user-sandbox ones one at a time (one of them
-    whenever none runs, so that they do not pile up at the end); prints each case as its job
-    ends. Returns how many cases failed."""
+    """Runs the jobs on `workers` threads, the costliest first; prints each case as its job ends.
+    Returns how many cases failed."""
     pending, failed = list(jobs), 0
     state = threading.Condition()
-    user_busy = False
 
     def worker() -> None:
-        nonlocal user_busy, failed
+        nonlocal failed
         while True:
             with state:
-                while True:  # keep one user-sandbox job going: they are a chain, the rest fill in
-                    job = next((j for j in pending if j.user_sandbox and not user_busy), None) or \
-                        next((j for j in pending if not j.user_sandbox), None)
-                    if job is not None or not pending:
-                        break
-                    state.wait()
-                if job is None:
+                if not pending:
                     return
-                pending.remove(job)
-                user_busy = user_busy or job.user_sandbox
+                job = pending.pop(0)
             begun = time.time()
             try:
                 results = job.run()
             except Exception as error:  # noqa: BLE001 - a broken case fails, the others go on
                 results = [(name, [f"the self-test itself failed: {error!r}"]) for name in job.names]
             with state:
-                if job.user_sandbox:
-                    user_busy = False
                 for name, problems in results:
                     print(f"{'ok  ' if not problems else 'FAIL'} {name} ({time.time() - begun:.0f} s)")
                     for problem in problems:

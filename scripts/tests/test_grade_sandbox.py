@@ -103,3 +103,45 @@ class SeccompStageTest(unittest.TestCase):
             self.assertFalse(target.exists(), "a file opened for writing under the filter")
             self.assertEqual(self.run_stage("/usr/bin/sh", "-c", f"/usr/bin/true; echo > {target}").returncode, -31)
             self.assertFalse(target.exists())
+
+
+class FolderClosedTest(unittest.TestCase):
+    """Two grading runs of one checkout overlap: the references stay closed until both end."""
+
+    def test_the_last_run_to_leave_restores_the_mode_the_first_one_saw(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            locks, folder = pathlib.Path(tmp, "locks"), pathlib.Path(tmp, "solutions")
+            folder.mkdir(mode=0o755)
+            folder.chmod(0o755)
+            other = ("import pathlib, sys; sys.path.insert(0, sys.argv[1]); import grade_sandbox as gs; "
+                     "gs.LOCKS = pathlib.Path(sys.argv[2])\n"
+                     "with gs.folder_closed(pathlib.Path(sys.argv[3])):\n"
+                     "    print('in', flush=True); sys.stdin.readline()\n")
+            lib = pathlib.Path(gs.__file__).parent
+            with mock.patch.object(gs, "LOCKS", locks):
+                with gs.folder_closed(folder):
+                    self.assertEqual(folder.stat().st_mode & 0o777, 0o700)
+                    second = subprocess.Popen([sys.executable, "-c", other, str(lib), str(locks), str(folder)],
+                                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                    self.assertEqual(second.stdout.readline().strip(), "in")
+                self.assertEqual(folder.stat().st_mode & 0o777, 0o700,
+                                 "the first run left while the second still grades: the folder reopened")
+                second.communicate("\n", timeout=30)
+                self.assertEqual(second.returncode, 0)
+                self.assertEqual(folder.stat().st_mode & 0o777, 0o755)
+
+    def test_a_run_that_died_inside_does_not_keep_the_folder_closed(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            locks, folder = pathlib.Path(tmp, "locks"), pathlib.Path(tmp, "solutions")
+            folder.mkdir()
+            folder.chmod(0o750)
+            dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+            with mock.patch.object(gs, "LOCKS", locks):
+                locks.mkdir()
+                key = gs.hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+                (locks / f"closed-{key}.json").write_text(f'{{"mode": {0o750}, "pids": [{dead}]}}')
+                folder.chmod(0o700)
+                with gs.folder_closed(folder):
+                    pass
+                self.assertEqual(folder.stat().st_mode & 0o777, 0o750)
