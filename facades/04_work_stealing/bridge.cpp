@@ -1,5 +1,5 @@
 // Lab 4's reference scheduler behind bridge.hpp: compiled with the reference's headers, into
-// the library parlab_lab04_reference (facades/CMakeLists.txt), never into a student's program.
+// the library parlab_lab04_reference (facades/from_source.cmake), never into a student's program.
 #include "bridge.hpp"
 
 #include <scheduler.hpp>
