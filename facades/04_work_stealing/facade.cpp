@@ -4,7 +4,8 @@
 
 #include "bridge.hpp"
 
-namespace parlab::steal::prebuilt {
+namespace parlab::steal {
+inline namespace prebuilt {
 
 namespace {
 lab04_reference::Call to_call(detail::ErasedCall f) noexcept { return {f.call, f.context}; }
@@ -57,4 +58,5 @@ Scheduler& default_scheduler() {
   return scheduler;
 }
 
-}  // namespace parlab::steal::prebuilt
+}  // namespace prebuilt
+}  // namespace parlab::steal

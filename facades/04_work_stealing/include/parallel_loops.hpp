@@ -9,7 +9,9 @@
 #include "common/cache_line.hpp"
 #include "scheduler.hpp"
 
-namespace parlab::steal::prebuilt::detail {
+namespace parlab::steal {
+inline namespace prebuilt {
+namespace detail {
 
 /// Where a range is cut in two: its middle, or, given where the cache lines of the data begin
 /// (every `step` indices, starting at index `phase`), the nearest line boundary.
@@ -46,4 +48,6 @@ Cut cut_at_cache_lines(const E* elements) noexcept {
   return {kCacheLineSize / sizeof(E), (kCacheLineSize - into_line) % kCacheLineSize / sizeof(E)};
 }
 
-}  // namespace parlab::steal::prebuilt::detail
+}  // namespace detail
+}  // namespace prebuilt
+}  // namespace parlab::steal
