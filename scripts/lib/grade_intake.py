@@ -17,12 +17,14 @@ import grading_manifest
 CHECKSUMS = "labs/checksums.sha256"
 # Files every lab relies on besides its own protected files (checked by hash like them).
 GLOBAL_PROTECTED = ["CMakeLists.txt", "CMakePresets.json"]
-GLOBAL_PROTECTED_DIRS = ["common"]
+# facades/ and a release's reference/ are what later labs build on (PARLAB_DEPS_FLAVOUR=reference).
+GLOBAL_PROTECTED_DIRS = ["common", "facades", "reference"]
 # Never copied into a lab's tree: version control, builds, the grader's own fixtures and tests
-# (fixtures hold patches of reference solutions).
+# (fixtures hold patches of reference solutions), the reference's benchmark program (the perf
+# stage runs it from the checkout).
 SKIPPED_NAMES = {".git", "__pycache__"}
 SKIPPED_AT_TOP = {"build"}
-SKIPPED_PATHS = {"scripts/grade_fixtures", "scripts/mutants", "reference"}
+SKIPPED_PATHS = {"scripts/grade_fixtures", "scripts/mutants", "reference/parlab_bench_reference"}
 
 
 def sha256(path: pathlib.Path) -> str:

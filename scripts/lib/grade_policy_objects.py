@@ -122,7 +122,7 @@ def policy_after_build(setup: Setup, manifest: grading_manifest.Manifest, sealed
     allowed = ["/usr/", f"{tree}/common/", f"{tree}/labs/{manifest.name}/", f"{build}/"]
     for dep in depends(setup, manifest.number):
         name = setup.folders[dep].name
-        allowed += [f"{tree}/labs/{name}/", f"{tree}/solutions/{name}/"]
+        allowed += [f"{tree}/labs/{name}/", f"{tree}/solutions/{name}/", f"{tree}/facades/{name}/"]
     for obj, headers in headers_of.items():
         problems += check_dependencies(setup.policy, obj, headers, allowed)
 

@@ -84,6 +84,10 @@ class StudentReportTest(unittest.TestCase):
             status = test_summary.report_mine(["lab01"], set(uncompiled), by, pathlib.Path("build/release"))
         return status, out.getvalue()
 
+    # The part letters come from lab 1's grading.toml, which a release of later labs only
+    # (scripts/release-student --lab 5) does not carry.
+    @unittest.skipUnless(any(pathlib.Path(__file__).resolve().parents[2].glob("labs/01_*/grading.toml")),
+                         "lab 1 is not in this checkout")
     def test_a_half_done_lab_exits_1_and_lists_exactly_its_failing_tests(self) -> None:
         status, text = self.report([
             result("lab01.CopyingThreads.CopiesEveryElementExactlyOnce", "failed", ASSERTION),
