@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -876,6 +877,34 @@ TEST(ParIter, NeverCutsPiecesBelowMinLenOverASliceStartingInsideACacheLine) {
         << "reduce over " << n << " elements with with_min_len(" << min_len << ") on 2 workers "
         << "ran as one piece.\nRule: an input of at least twice min_len above the sequential "
            "threshold is cut, so that the second worker has something to take.";
+    // The shortest piece itself: each piece's accumulator counts its elements, and joining two
+    // results keeps the shorter piece. Deterministic, stolen or not.
+    struct Shortest {
+      std::size_t length = 0;  // elements of the piece being folded (0 after a join)
+      std::size_t shortest = std::numeric_limits<std::size_t>::max();
+      [[nodiscard]] std::size_t closed() const {
+        return length > 0 ? std::min(length, shortest) : shortest;
+      }
+    };
+    Shortest shortest;
+    parlab::testing::finish_within(kLimit, "a reduce that measures its pieces", [&] {
+      shortest = par_iter(data)
+                     .with_sequential_threshold(0)
+                     .with_min_len(min_len)
+                     .on(scheduler_with(2))
+                     .reduce(Shortest{}, [](Shortest a, const auto& b) {
+                       if constexpr (std::is_same_v<std::decay_t<decltype(b)>, Shortest>) {
+                         return Shortest{0, std::min(a.closed(), b.closed())};
+                       } else {
+                         return Shortest{a.length + 1, a.shortest};
+                       }
+                     });
+    });
+    EXPECT_GE(shortest.closed(), min_len)
+        << "over a slice starting inside a cache line, with with_min_len(" << min_len
+        << "), the shortest piece held " << shortest.closed() << " elements.\n"
+        << "Rule: with_min_len(m) never cuts a piece shorter than m; a cut moved to a cache-line "
+           "boundary goes back to the middle when it would.";
   }
 }
 
