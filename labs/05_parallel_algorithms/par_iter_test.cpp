@@ -106,9 +106,9 @@ std::vector<Case> random_cases(std::uint64_t seed) {
 
 constexpr std::uint64_t kSeed = 20'260'505;
 
-/// How many pieces `pipeline` cuts [0, n) into, counted without luck: a reduce calls its op
-/// once per element (folding it into its piece) and once per join of two pieces, so
-/// n + pieces - 1 times in all.
+/// How many pieces `pipeline` (over par_range(0, n)) cuts its input into, counted without luck:
+/// a reduce calls its op once per element (folding it into its piece) and once per join of two
+/// pieces, so n + pieces - 1 times in all.
 template <class Pipeline>
 std::size_t pieces_of(const Pipeline& pipeline, std::size_t n) {
   std::atomic<std::size_t> calls{0};
@@ -119,6 +119,7 @@ std::size_t pieces_of(const Pipeline& pipeline, std::size_t n) {
       return a + static_cast<std::size_t>(b);
     });
   });
+  EXPECT_EQ(total, n * (n - 1) / 2) << "the sum of 0 .. n - 1";
   EXPECT_GE(calls.load() + 1, n) << "reduce must call its op at least once per element";
   return calls.load() + 1 - n;
 }
