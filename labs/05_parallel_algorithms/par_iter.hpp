@@ -191,8 +191,9 @@ struct Options {
 };
 
 // TODO(lab 5, task C1): The adaptive splitter and the recursive split over join() go here (the
-//   handout explains Rayon's rule: about one piece per worker up front, split again only where
-//   a piece was stolen, never below min_len, always above max_len).
+//   handout explains Rayon's rule: a budget of one split per worker up front, so two pieces per
+//   worker; split again only where a piece was stolen, never below min_len, always above
+//   max_len). One function decides whether to go parallel and where to cut.
 
 }  // namespace detail
 

@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -104,6 +105,24 @@ std::vector<Case> random_cases(std::uint64_t seed) {
 }
 
 constexpr std::uint64_t kSeed = 20'260'505;
+
+/// How many pieces `pipeline` (over par_range(0, n)) cuts its input into, counted without luck:
+/// a reduce calls its op once per element (folding it into its piece) and once per join of two
+/// pieces, so n + pieces - 1 times in all.
+template <class Pipeline>
+std::size_t pieces_of(const Pipeline& pipeline, std::size_t n) {
+  std::atomic<std::size_t> calls{0};
+  std::size_t total = 0;
+  parlab::testing::finish_within(kLimit, "a reduce that counts its op's calls", [&] {
+    total = pipeline.reduce(std::size_t{0}, [&calls](std::size_t a, auto b) {
+      calls.fetch_add(1, std::memory_order_relaxed);
+      return a + static_cast<std::size_t>(b);
+    });
+  });
+  EXPECT_EQ(total, n * (n - 1) / 2) << "the sum of 0 .. n - 1";
+  EXPECT_GE(calls.load() + 1, n) << "reduce must call its op at least once per element";
+  return calls.load() + 1 - n;
+}
 
 TEST(ParIter, SumsTheSeedsMillionDoubledIntegersLikeTheBlogsOneLiner) {
   const auto data = seed_data(1'000'000);
@@ -742,6 +761,16 @@ TEST(ParIter, SplitsIntoAFewPiecesPerWorkerUnlessPiecesAreStolen) {
            "most 32 each), and more only when a piece was stolen. A task per element (or per "
            "small fixed grain) pays the scheduler's costs thousands of times for nothing.";
   });
+  // And at least that few: a budget of one split per worker, halved at each cut, makes two
+  // pieces per worker of a fresh input, stolen or not.
+  const std::size_t pieces = pieces_of(
+      par_range(std::size_t{0}, std::size_t{200'000}).with_sequential_threshold(0).on(scheduler),
+      200'000);
+  EXPECT_GE(pieces, 2 * scheduler.size())
+      << "200,000 cheap elements on 2 workers were cut into " << pieces << " piece(s).\n"
+      << "Rule (adaptive splitting): a fresh input starts with a budget of one split per worker "
+         "and each cut halves it, so it becomes at least two pieces per worker. One piece per "
+         "worker leaves nothing to steal when one worker falls behind.";
 }
 
 TEST(ParIter, NeverCutsPiecesBelowMinLen) {
@@ -800,15 +829,23 @@ TEST(ParIter, CutsAtMostNOverMinLenPieces) {
         << "op " << calls.load() << " times: " << calls.load() - n + 1 << " pieces or more, "
         << "where at most " << max_pieces << " pieces of " << min_len << " elements fit.\n"
         << "Rule: with_min_len(m) never cuts a piece shorter than m.";
+    // And no fewer pieces than the budget asks for, where min_len leaves room for them.
+    const std::size_t at_least = std::min<std::size_t>(4, max_pieces);
+    EXPECT_GE(calls.load() + 1, n + at_least)
+        << "reduce over " << n << " elements with with_min_len(" << min_len << ") on 2 workers "
+        << "ran as " << calls.load() + 1 - n << " piece(s), where " << at_least
+        << " pieces of at least " << min_len << " elements fit.\n"
+        << "Rule (adaptive splitting): a fresh input is cut into two pieces per worker (a "
+           "budget of one split per worker, halved at each cut); min_len only stops cuts that "
+           "would make a piece shorter than it.";
   }
 }
 
 // The same rule over a slice that starts inside a cache line (element 1 of a vector: 4 bytes
-// past a 16-byte boundary, never a line's start). Cuts move to line boundaries there, and the
-// first piece's elements before its first boundary must not become a piece of their own when
-// that piece would be shorter than min_len. Counted as in CutsAtMostNOverMinLenPieces: reduce
-// makes n + pieces - 1 op calls, and with min_len = n / 2 or n / 4 the splitter makes exactly
-// 2 or 4 pieces, so one extra piece shows without luck.
+// past a 16-byte boundary, never a line's start). Cuts move to line boundaries there, and a
+// moved cut must not make a piece shorter than min_len. Counted as in
+// CutsAtMostNOverMinLenPieces: reduce makes n + pieces - 1 op calls, and with min_len = n / 2
+// or n / 4 at most 2 or 4 pieces fit, so one extra piece shows without luck.
 TEST(ParIter, NeverCutsPiecesBelowMinLenOverASliceStartingInsideACacheLine) {
   constexpr std::size_t n = 20'000;
   const std::vector<std::int32_t> storage(n + 1, 1);
@@ -836,8 +873,39 @@ TEST(ParIter, NeverCutsPiecesBelowMinLenOverASliceStartingInsideACacheLine) {
         << "op " << calls.load() << " times: " << calls.load() - n + 1 << " pieces or more, "
         << "where at most " << max_pieces << " pieces of " << min_len << " elements fit.\n"
         << "Rule: with_min_len(m) never cuts a piece shorter than m, also where the input starts "
-           "inside a cache line: the elements before the first line boundary run as a piece of "
-           "their own only when both parts are at least m long.";
+           "inside a cache line (a cut moved to a line boundary included).";
+    EXPECT_GE(calls.load() + 1, n + 2)
+        << "reduce over " << n << " elements with with_min_len(" << min_len << ") on 2 workers "
+        << "ran as one piece.\nRule: an input of at least twice min_len above the sequential "
+           "threshold is cut, so that the second worker has something to take.";
+    // The shortest piece itself: each piece's accumulator counts its elements, and joining two
+    // results keeps the shorter piece. Deterministic, stolen or not.
+    struct Shortest {
+      std::size_t length = 0;  // elements of the piece being folded (0 after a join)
+      std::size_t shortest = std::numeric_limits<std::size_t>::max();
+      [[nodiscard]] std::size_t closed() const {
+        return length > 0 ? std::min(length, shortest) : shortest;
+      }
+    };
+    Shortest shortest;
+    parlab::testing::finish_within(kLimit, "a reduce that measures its pieces", [&] {
+      shortest = par_iter(data)
+                     .with_sequential_threshold(0)
+                     .with_min_len(min_len)
+                     .on(scheduler_with(2))
+                     .reduce(Shortest{}, [](Shortest a, const auto& b) {
+                       if constexpr (std::is_same_v<std::decay_t<decltype(b)>, Shortest>) {
+                         return Shortest{0, std::min(a.closed(), b.closed())};
+                       } else {
+                         return Shortest{a.length + 1, a.shortest};
+                       }
+                     });
+    });
+    EXPECT_GE(shortest.closed(), min_len)
+        << "over a slice starting inside a cache line, with with_min_len(" << min_len
+        << "), the shortest piece held " << shortest.closed() << " elements.\n"
+        << "Rule: with_min_len(m) never cuts a piece shorter than m; a cut moved to a cache-line "
+           "boundary goes back to the middle when it would.";
   }
 }
 

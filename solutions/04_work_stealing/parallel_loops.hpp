@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <cstdint>
 #include <functional>
 #include <iterator>
 #include <ranges>
@@ -12,7 +11,7 @@
 #include <string>
 #include <utility>
 
-#include "common/cache_line.hpp"
+#include "common/cache_line_cut.hpp"
 #include "common/data.hpp"
 #include "scheduler.hpp"
 
@@ -35,35 +34,9 @@ void for_range(Scheduler& scheduler, std::size_t first, std::size_t last, std::s
   }
 }
 
-/// Where reduce_range cuts a piece in two. By default its middle. Given where the cache lines of
-/// the data that map(i) reads begin (every `step` indices, starting at index `phase`), the
-/// nearest line boundary instead, so that no leaf starts inside a line: a vectorised leaf
-/// whose loads each straddle two lines runs about 10 % slower (measured on the seed's sum at
-/// n = 10^5, where leaves of 6,250 ints started at every offset).
-struct Cut {
-  std::size_t step = 1;   // indices per cache line; 1: cut at the exact middle
-  std::size_t phase = 0;  // an index whose element starts a line, modulo step (< step)
-
-  [[nodiscard]] std::size_t operator()(std::size_t first, std::size_t last) const noexcept {
-    const std::size_t middle = first + (last - first) / 2;
-    const std::size_t below = middle - (middle + step - phase) % step;
-    const std::size_t nearest = middle - below <= step / 2 ? below : below + step;
-    return nearest > first && nearest < last ? nearest : middle;
-  }
-  /// The first index at or after `first` whose element starts a cache line.
-  [[nodiscard]] std::size_t boundary(std::size_t first) const noexcept {
-    return first + (step - (first + step - phase) % step) % step;
-  }
-  /// This cut for pieces of about `length` elements if they span at least 4 lines, else the
-  /// plain middle: moving a cut by up to half a line matters little to longer pieces only.
-  [[nodiscard]] Cut for_pieces_of(std::size_t length) const noexcept {
-    return length >= 4 * step ? *this : Cut{};
-  }
-};
-
 template <class T, class Reduce, class Map>
 T reduce_range(Scheduler& scheduler, std::size_t first, std::size_t last, std::size_t grain,
-               const T& identity, Reduce& reduce, Map& map, const Cut& cut = {}) {
+               const T& identity, Reduce& reduce, Map& map, const CacheLineCut& cut = {}) {
   if (last - first > grain) {
     const std::size_t middle = cut(first, last);
     auto [left, right] = scheduler.join(
@@ -82,18 +55,6 @@ T reduce_range(Scheduler& scheduler, std::size_t first, std::size_t last, std::s
     accumulator = reduce(std::move(accumulator), map(i));
   }
   return accumulator;
-}
-
-/// The Cut for data at `elements`: cache-line boundaries where a line holds whole elements and
-/// the data is aligned to its element size, else the plain middle.
-template <class E>
-Cut cut_at_cache_lines(const E* elements) noexcept {
-  const auto address = reinterpret_cast<std::uintptr_t>(elements);
-  if (kCacheLineSize % sizeof(E) != 0 || address % sizeof(E) != 0) {
-    return {};
-  }
-  const std::size_t into_line = address % kCacheLineSize;
-  return {kCacheLineSize / sizeof(E), (kCacheLineSize - into_line) % kCacheLineSize / sizeof(E)};
 }
 
 inline void check_grain(std::size_t grain, const char* who) {
@@ -155,7 +116,7 @@ T parallel_reduce(Scheduler& scheduler, std::size_t first, std::size_t last, std
 /// max(1, n / (8k))), eight per planned thread so that stealing can even out uneven progress.
 /// k > n is fine (leaves of one element). Unlike parallel_reduce, which only sees indices,
 /// map_sum knows where the elements are, so it cuts on cache-line boundaries when leaves span
-/// several lines (see detail::Cut).
+/// several lines (see parlab::CacheLineCut).
 /// @pre f may be called concurrently.
 /// @throws std::invalid_argument if k == 0; what f throws (join's rule).
 template <std::ranges::contiguous_range Range, class F>
@@ -170,10 +131,10 @@ map_sum_result_t<Range, F> map_sum(Scheduler& scheduler, const Range& data, std:
     return Sum{};
   }
   const std::size_t grain = std::max<std::size_t>(1, n / k / 8);
-  // Leaves of several cache lines are cut on line boundaries (see detail::Cut). That moves each
+  // Leaves of several cache lines are cut on line boundaries (see CacheLineCut). That moves each
   // cut by up to half a line, so a leaf may be up to a line longer than `grain`: without that
   // allowance, pieces a few elements over it would be cut once more, doubling the leaves.
-  const detail::Cut cut = detail::cut_at_cache_lines(elements).for_pieces_of(grain);
+  const CacheLineCut cut = cut_at_cache_lines(elements).for_pieces_of(grain);
   const std::size_t leaf_at_most = grain + (cut.step > 1 ? cut.step : 0);
   std::plus<Sum> plus;
   auto map = [&](std::size_t i) { return static_cast<Sum>(f(elements[i])); };
