@@ -21,7 +21,9 @@ struct ForcedSteal {
   bool b_ran_after_a = false;           ///< b started only after a had returned
 };
 
+/// The default of join_where_a_waits_for_b's `in_a` and `in_b`: does nothing.
 struct Nothing {
+  /// Does nothing.
   void operator()() const noexcept {}
 };
 

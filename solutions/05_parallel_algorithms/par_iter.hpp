@@ -279,6 +279,7 @@ class ParIter {
  public:
   using item_type = typename Producer::item_type;     ///< may be a reference into the input
   using value_type = std::remove_cvref_t<item_type>;  ///< what collect(), min(), max() hold
+  /// A pipeline over `producer` (par_iter() and the adapters make these).
   ParIter(Producer producer, detail::Options options)
       : producer_(std::move(producer)), options_(options) {}
 
@@ -495,5 +496,4 @@ inline std::size_t measure_threshold() noexcept {
   }
 }
 }  // namespace detail
-
 }  // namespace parlab::par
