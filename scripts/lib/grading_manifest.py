@@ -90,6 +90,12 @@ def depends_of(lab_folder: pathlib.Path) -> list[str]:
     return match.group(1).split() if match else []
 
 
+def has_reference(root: pathlib.Path, lab: str) -> bool:
+    """Whether later labs can build on lab `lab`'s reference: it has a facade
+    (facades/NN_name/include/, PARLAB_DEPS_FLAVOUR=reference)."""
+    return any((root / "facades").glob(f"{lab}_*/include"))
+
+
 def load(lab_folder: pathlib.Path) -> Manifest:
     path = lab_folder / "grading.toml"
     where = str(path)
